@@ -1,0 +1,138 @@
+"""Customer state as columns: one numpy array per attribute, one entry per customer.
+
+Customers are the model's many agents.  Instead of one Python object each,
+their state lives in a :class:`Customers` table of equal-length arrays, so each
+rule updates every customer at once.  ``Customers.row(i)`` gives one
+customer's state as a dict for teaching and tracing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from relsim.config import ModelConfig
+from relsim.rules.churn import churn_proneness
+from relsim.stages import AWARENESS, PROSPECT
+
+
+@dataclass
+class Customers:
+    """Column store of all customers (length n) plus firm x customer matrices (n_firms, n)."""
+
+    # fixed traits
+    segment: np.ndarray            # int8 index into config.segments
+    price_sensitivity: np.ndarray  # [0, 1]
+    talkativeness: np.ndarray      # [0, 1]
+    status_seeking: np.ndarray     # [0, 1]
+    personal_switching_cost: np.ndarray  # [0, 1]
+    churn_proneness: np.ndarray    # baseline weekly churn probability theta_i
+    importance: np.ndarray         # the firm's dependence on an average account of this segment
+    base_purchase_prob: np.ndarray  # weekly purchase probability in awareness
+    segment_basket: np.ndarray     # starting basket size
+    # relationship state
+    stage: np.ndarray              # int8 lifecycle stage (relsim.stages)
+    firm: np.ndarray               # int16 current firm, -1 for none
+    former_firm: np.ndarray        # int16 firm of the last ended relationship, -1 for none
+    tenure: np.ndarray             # int32 weeks with the current firm
+    acquired_step: np.ndarray      # int32 step of first adoption, -1 before (-2: at start)
+    started_step: np.ndarray       # int32 step the current relationship started
+    trust: np.ndarray
+    satisfaction: np.ndarray
+    expectation: np.ndarray
+    dependence: np.ndarray
+    fairness: np.ndarray
+    commitment: np.ndarray
+    basket: np.ndarray             # units per purchase (grows in expansion)
+    purchase_prob: np.ndarray      # weekly purchase probability at the current stage
+    spend: np.ndarray              # amount spent this week
+    reference_price: np.ndarray    # internal reference price (adaptation level)
+    price_paid: np.ndarray         # unit price the customer pays its firm
+    loyalty_points: np.ndarray     # points balance (forfeited on leaving)
+    complaints: np.ndarray         # int32 complaints made
+    firm_dependence: np.ndarray    # the firm's dependence on this customer
+    # firm x customer (firm-major, shape (F, n))
+    attitude: np.ndarray           # float: the quality each customer expects from each firm
+    aware: np.ndarray              # bool: the customer knows the firm
+
+    @property
+    def n(self) -> int:
+        """Number of customers."""
+        return len(self.stage)
+
+    def row(self, i: int) -> dict:
+        """One customer's state as a plain dict (for notebooks and traces)."""
+        return {f.name: (getattr(self, f.name)[i].tolist()) for f in fields(self)}
+
+    def nbytes(self) -> int:
+        """Memory held by the columns, in bytes."""
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+
+def _trait(rng: np.random.Generator, means: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    return np.clip(means + sd * rng.standard_normal(len(means)), 0.0, 1.0)
+
+
+def initial_customers(config: ModelConfig, rng: np.random.Generator) -> Customers:
+    """Draw traits by segment and place the initial customer base with the firms.
+
+    A share ``adoption.initial_customer_share`` of customers starts in the
+    awareness stage with a firm chosen in proportion to advertising weight;
+    the rest are prospects.  Everyone knows the firms they were assigned to.
+    """
+    n, firms, segs = config.n_customers, config.firms, config.segments
+    b = config.behaviour
+    n_firms = len(firms)
+    shares = np.array([s.share for s in segs])
+    segment = rng.choice(len(segs), size=n, p=shares / shares.sum()).astype(np.int8)
+
+    def seg(attr: str) -> np.ndarray:
+        return np.array([getattr(s, attr) for s in segs], dtype=float)[segment]
+
+    sd = seg("trait_sd")
+    proneness = churn_proneness(b.base_churn, b.churn_heterogeneity, n, rng)
+    starts = rng.random(n) < config.adoption.initial_customer_share
+    adv = np.array([f.advertising for f in firms], dtype=float)
+    adv = adv / adv.sum() if adv.sum() > 0 else np.full(n_firms, 1.0 / n_firms)
+    firm = np.where(starts, rng.choice(n_firms, size=n, p=adv), -1).astype(np.int16)
+    promise = np.array([f.promise for f in firms])
+    prices = np.array([f.price for f in firms])
+    quality = np.array([f.quality for f in firms])
+    aware = np.zeros((n_firms, n), dtype=bool)
+    aware[firm[starts], np.flatnonzero(starts)] = True
+    own_promise = promise[np.maximum(firm, 0)]
+    basket = seg("basket")
+    return Customers(
+        segment=segment,
+        price_sensitivity=_trait(rng, seg("price_sensitivity"), sd),
+        talkativeness=_trait(rng, seg("talkativeness"), sd),
+        status_seeking=_trait(rng, seg("status_seeking"), sd),
+        personal_switching_cost=_trait(rng, seg("switching_cost"), sd),
+        churn_proneness=proneness,
+        importance=seg("importance"),
+        base_purchase_prob=seg("purchase_prob"),
+        segment_basket=basket,
+        stage=np.where(starts, AWARENESS, PROSPECT).astype(np.int8),
+        firm=firm,
+        former_firm=np.full(n, -1, dtype=np.int16),
+        tenure=np.zeros(n, dtype=np.int32),
+        acquired_step=np.where(starts, -2, -1).astype(np.int32),
+        started_step=np.zeros(n, dtype=np.int32),
+        trust=np.full(n, b.initial_trust),
+        satisfaction=np.where(starts, quality[np.maximum(firm, 0)], 0.5),
+        expectation=np.where(starts, own_promise, 0.5),
+        dependence=np.zeros(n),
+        fairness=np.full(n, b.fairness_at_reference),
+        commitment=np.full(n, 0.5),
+        basket=basket.copy(),
+        purchase_prob=np.zeros(n),
+        spend=np.zeros(n),
+        reference_price=np.where(starts, prices[np.maximum(firm, 0)], prices.mean()),
+        price_paid=np.where(starts, prices[np.maximum(firm, 0)], 0.0),
+        loyalty_points=np.zeros(n),
+        complaints=np.zeros(n, dtype=np.int32),
+        firm_dependence=np.zeros(n),
+        attitude=np.repeat(promise[:, None].astype(float), n, axis=1),
+        aware=aware,
+    )

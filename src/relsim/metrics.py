@@ -1,0 +1,184 @@
+"""Per-step metrics: named column reductions per firm and for the market.
+
+Each step the model fills ``Events`` (what happened to whom this week), then
+:func:`update` reduces customer columns and events per firm with ``bincount``
+and stores them on each :class:`~relsim.firms.Firm` (``firm.metrics``) and on
+the model (``model.market_metrics``).  A :class:`mesa.DataCollector` reads them
+through named reporters, so ``datacollector.get_agent_vars_dataframe()`` is the
+per-step, per-firm table and ``mesa.batch_run`` returns it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import mesa
+import numpy as np
+
+from relsim.stages import ACTIVE_STAGES, DISSOLUTION, PROSPECT, STAGE_NAMES, is_active
+
+
+@dataclass
+class Events:
+    """What happened to each customer during the current step (arrays of length n)."""
+
+    churned_from: np.ndarray       # int16 firm left by hazard churn, -1 none
+    failed_from: np.ndarray        # int16 firm left after a failed exploration, -1 none
+    switched_to: np.ndarray        # int16 firm switched to (at once or on return), -1 none
+    returned_to: np.ndarray        # int16 firm a lapsed customer returned to, -1 none
+    winback: np.ndarray            # bool returned to its former firm
+    adopted_ad: np.ndarray         # int16 firm adopted through advertising, -1 none
+    adopted_wom: np.ndarray        # int16 firm adopted through neighbours (word of mouth), -1 none
+    bought: np.ndarray             # bool had an encounter (purchase)
+    kept: np.ndarray               # bool promise kept
+    broken: np.ndarray             # bool promise broken
+    complained: np.ndarray         # bool complained
+    resolved: np.ndarray           # bool complaint resolved
+    experienced: np.ndarray        # float experienced quality (nan without encounter)
+    encounter_satisfaction: np.ndarray  # float (nan without encounter)
+    spend: np.ndarray              # float amount spent
+    spend_firm: np.ndarray         # int16 firm paid, -1 none
+    asymmetry: np.ndarray          # float dependence asymmetry (nan if inactive)
+    talked_about: np.ndarray       # int16 firm talked about, -1 silent
+    positive: np.ndarray           # bool the message was positive
+    heard_positive: np.ndarray     # float positive messages heard
+    heard_negative: np.ndarray     # float negative messages heard
+
+
+def empty_events(n: int, n_firms: int) -> Events:
+    """Events of a step in which nothing has happened yet."""
+    none = np.full(n, -1, dtype=np.int16)
+    false = np.zeros(n, dtype=bool)
+    nan = np.full(n, np.nan)
+    return Events(none.copy(), none.copy(), none.copy(), none.copy(), false.copy(),
+                  none.copy(), none.copy(), false.copy(), false.copy(), false.copy(),
+                  false.copy(), false.copy(), nan.copy(), nan.copy(), np.zeros(n),
+                  none.copy(), nan.copy(), none.copy(), false.copy(), np.zeros(n), np.zeros(n))
+
+
+STATE_MEANS = ("trust", "satisfaction", "expectation", "fairness", "dependence", "commitment")
+
+FIRM_METRICS = (
+    "firm", *[f"n_{s}" for s in STAGE_NAMES if s != "prospect"], "customers", "market_share",
+    "adoptions_advertising", "adoptions_wom", "churn", "exploration_failures", "switches_out",
+    "switches_in", "winbacks", "returns", *[f"mean_{s}" for s in STATE_MEANS], "mean_asymmetry",
+    "nps", "wom_positive", "wom_negative", "encounters", "promises_kept", "promises_broken",
+    "complaints", "recoveries", "revenue", "gross_margin", "acquisition_cost", "profit",
+)
+"""Names of the per-firm metrics, in output column order."""
+
+MARKET_METRICS = ("prospects", "customers", "lapsed", "adopted_share", "ever_adopted_share",
+                  "revenue", "wom_positive", "wom_negative")
+"""Names of the market-level metrics."""
+
+
+def _per_firm(slot: np.ndarray, n_firms: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Count (or sum ``weights``) per firm; ``slot`` is firm index + 1, with 0 for "no firm"."""
+    return np.bincount(slot, weights=weights, minlength=n_firms + 1)[1:].astype(float)
+
+
+def _slot(firm_index: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Firm index + 1 where ``mask`` holds (0 elsewhere or where the index is -1)."""
+    slot = firm_index.astype(np.int64) + 1
+    return slot if mask is None else np.where(mask, slot, 0)
+
+
+def firm_metrics(model) -> dict[str, np.ndarray]:
+    """Per-firm metrics of the current step, each an array over firms."""
+    c, ev, n_f, b = model.customers, model.events, model.n_firms, model.config.behaviour
+    current = _slot(c.firm)  # customers in a relationship have a firm
+    out: dict[str, np.ndarray] = {}
+    by_stage = np.bincount(current * len(STAGE_NAMES) + c.stage,
+                           minlength=(n_f + 1) * len(STAGE_NAMES)).reshape(n_f + 1, -1)[1:]
+    for code in ACTIVE_STAGES:
+        out[f"n_{STAGE_NAMES[code]}"] = by_stage[:, code].astype(float)
+    out[f"n_{STAGE_NAMES[DISSOLUTION]}"] = _per_firm(_slot(c.former_firm, c.stage == DISSOLUTION),
+                                                     n_f)
+    out["customers"] = _per_firm(current, n_f)
+    total = out["customers"].sum()
+    out["market_share"] = out["customers"] / total if total else np.zeros(n_f)
+    out["adoptions_advertising"] = _per_firm(_slot(ev.adopted_ad), n_f)
+    out["adoptions_wom"] = _per_firm(_slot(ev.adopted_wom), n_f)
+    out["exploration_failures"] = _per_firm(_slot(ev.failed_from), n_f)
+    out["churn"] = _per_firm(_slot(ev.churned_from), n_f) + out["exploration_failures"]
+    out["switches_out"] = _per_firm(_slot(ev.churned_from, ev.switched_to >= 0), n_f)
+    out["switches_in"] = _per_firm(_slot(ev.switched_to), n_f)
+    out["winbacks"] = _per_firm(_slot(ev.returned_to, ev.winback), n_f)
+    out["returns"] = _per_firm(_slot(ev.returned_to), n_f)
+    customers = np.maximum(out["customers"], 1.0)
+    for name in STATE_MEANS:
+        out[f"mean_{name}"] = _per_firm(current, n_f, getattr(c, name)) / customers
+    out["mean_asymmetry"] = _per_firm(current, n_f, np.nan_to_num(ev.asymmetry)) / customers
+    promoters = _per_firm(_slot(c.firm, c.satisfaction >= b.promoter_satisfaction), n_f)
+    detractors = _per_firm(_slot(c.firm, c.satisfaction < b.detractor_satisfaction), n_f)
+    out["nps"] = 100.0 * (promoters - detractors) / customers
+    if total == 0:
+        for name in (*[f"mean_{s}" for s in STATE_MEANS], "mean_asymmetry", "nps"):
+            out[name][:] = np.nan
+    empty = out["customers"] == 0
+    for name in (*[f"mean_{s}" for s in STATE_MEANS], "mean_asymmetry", "nps"):
+        out[name][empty] = np.nan
+    degree = model.network.degree
+    out["wom_positive"] = _per_firm(_slot(ev.talked_about, ev.positive), n_f, degree)
+    out["wom_negative"] = _per_firm(_slot(ev.talked_about, ~ev.positive), n_f, degree)
+    paid = _slot(ev.spend_firm)  # the firm of this week's encounter
+    out["encounters"] = _per_firm(paid, n_f)
+    out["promises_kept"] = _per_firm(_slot(ev.spend_firm, ev.kept), n_f)
+    out["promises_broken"] = _per_firm(_slot(ev.spend_firm, ev.broken), n_f)
+    out["complaints"] = _per_firm(_slot(ev.spend_firm, ev.complained), n_f)
+    out["recoveries"] = _per_firm(_slot(ev.spend_firm, ev.resolved), n_f)
+    out["revenue"] = _per_firm(paid, n_f, ev.spend)
+    units = np.divide(ev.spend, c.price_paid, out=np.zeros(c.n), where=c.price_paid > 0)
+    out["gross_margin"] = out["revenue"] - model.firm_array("unit_cost") * _per_firm(paid, n_f,
+                                                                                      units)
+    new_customers = out["adoptions_advertising"] + out["adoptions_wom"] + out["switches_in"]
+    out["acquisition_cost"] = new_customers * model.firm_array("acquisition_cost")
+    out["profit"] = out["gross_margin"] - out["acquisition_cost"]
+    return out
+
+
+def market_metrics(model) -> dict[str, float]:
+    """Market-level metrics of the current step."""
+    c, ev = model.customers, model.events
+    n = c.n
+    active = is_active(c.stage)
+    talked = ev.talked_about >= 0
+    degree = model.network.degree
+    return {
+        "prospects": int((c.stage == PROSPECT).sum()),
+        "customers": int(active.sum()),
+        "lapsed": int((c.stage == DISSOLUTION).sum()),
+        "adopted_share": float(active.mean()),
+        "ever_adopted_share": float((c.acquired_step != -1).sum() / n),
+        "revenue": float(ev.spend.sum()),
+        "wom_positive": float(degree[talked & ev.positive].sum()),
+        "wom_negative": float(degree[talked & ~ev.positive].sum()),
+    }
+
+
+def update(model) -> None:
+    """Compute this step's metrics and store them on the firms and the model."""
+    per_firm = firm_metrics(model)
+    for firm in model.firms:
+        firm.metrics = {name: float(values[firm.index]) for name, values in per_firm.items()}
+        firm.metrics["firm"] = firm.name
+    model.market_metrics = market_metrics(model)
+
+
+def market_metric(name: str, model) -> float:
+    """Model reporter: one market metric of the current step."""
+    return model.market_metrics[name]
+
+
+def firm_metric(name: str, firm) -> float | str:
+    """Agent reporter: one metric of a firm in the current step."""
+    return firm.metrics[name]
+
+
+def make_datacollector(model) -> mesa.DataCollector:
+    """A Mesa DataCollector with named market reporters and per-firm (agent) reporters."""
+    return mesa.DataCollector(
+        model_reporters={name: partial(market_metric, name) for name in MARKET_METRICS},
+        agent_reporters={name: partial(firm_metric, name) for name in FIRM_METRICS},
+    )

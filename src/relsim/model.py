@@ -1,0 +1,385 @@
+"""RelationshipModel: a Mesa model of customer relationships on a social network.
+
+The model is a real :class:`mesa.Model`: firms are :class:`mesa.Agent` s, a
+:class:`mesa.DataCollector` records per-firm and market metrics every step, and
+``mesa.batch_run`` can sweep its flat keyword parameters.  Customers' state
+lives in columns (:class:`relsim.customers.Customers`) and every step updates
+all customers at once, rule by rule (``relsim.rules``), in this order:
+
+1. firms act (policies);
+2. churn, switching and win-back of existing customers;
+3. adoption of prospects (Bass, individual level) and advertising awareness;
+4. service encounters: purchases, quality vs. expectation, promises kept or
+   broken, complaints and recovery, exploration failures;
+5. fairness, dependence, commitment;
+6. lifecycle transitions and basket growth;
+7. word of mouth along the network;
+8. metrics.
+
+Randomness: one seed feeds a :class:`numpy.random.SeedSequence` whose children
+drive network building, initialisation and dynamics separately.  Every step
+draws a fixed block of random numbers per customer, whatever the state, so the
+same seed gives the same customer the same luck in every variant of a scenario
+(common random numbers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+
+from relsim import metrics as metrics_module
+from relsim.config import ModelConfig, apply_overrides
+from relsim.customers import Customers, initial_customers
+from relsim.firms import Firm
+from relsim.network import SocialNetwork, build_network
+from relsim.records import Records
+from relsim.rules import (
+    adoption,
+    choice,
+    churn,
+    commitment,
+    complaints,
+    dependence,
+    fairness,
+    lifecycle,
+    satisfaction,
+    trust,
+    word_of_mouth,
+)
+from relsim.stages import DISSOLUTION, EXPLORATION, PROSPECT, is_active
+
+# rows of the per-step uniform block (fixed layout: common random numbers)
+(U_CHURN, U_SWITCH, U_SWITCH_CHOICE, U_RETURN, U_RETURN_CHOICE, U_ADOPT, U_SOURCE,
+ U_ADOPT_CHOICE, U_PURCHASE, U_PROMISE, U_COMPLAIN, U_RECOVER, U_TALK) = range(13)
+N_UNIFORMS = 13
+
+
+def seed_sequence(rng: Any) -> np.random.SeedSequence:
+    """Turn a seed (None, int, SeedSequence or Generator) into the run's root SeedSequence."""
+    if isinstance(rng, np.random.SeedSequence):
+        return rng
+    if isinstance(rng, np.random.Generator):
+        return rng.bit_generator.seed_seq  # type: ignore[return-value]
+    return np.random.SeedSequence(rng)
+
+
+class RelationshipModel(mesa.Model):
+    """Customers and competing firms in relationships over a social network.
+
+    Build it from a :class:`~relsim.config.ModelConfig`, from flat keyword
+    parameters, or both (keywords override the config)::
+
+        RelationshipModel(n_customers=2000, trust_loss=0.4, firms__0__price=0.9, rng=42)
+
+    Keyword names are unique parameter names (``trust_loss``) or paths with
+    ``__`` (``adoption__q_per_year``, ``firms__1__quality``).  ``rng`` is the
+    seed (int, SeedSequence, Generator or None for fresh entropy).
+    """
+
+    def __init__(self, config: ModelConfig | None = None, *, rng: Any = None,
+                 network: SocialNetwork | None = None, **params: Any) -> None:
+        root = seed_sequence(rng)
+        super().__init__(rng=np.random.default_rng(root.spawn(1)[0]))
+        self.config = apply_overrides(config or ModelConfig(), params)
+        self.seed_entropy = root.entropy
+        network_ss, init_ss, dynamics_ss = root.spawn(3)
+        cfg = self.config
+        self.network = network or build_network(
+            cfg.network.kind, cfg.n_customers, np.random.default_rng(network_ss),
+            mean_degree=cfg.network.mean_degree, rewire_prob=cfg.network.rewire_prob,
+            path=cfg.network.path)
+        if self.network.n != cfg.n_customers:
+            raise ValueError(f"network has {self.network.n} nodes but n_customers is "
+                             f"{cfg.n_customers}")
+        self.firms = [Firm(self, i, f) for i, f in enumerate(cfg.firms)]
+        self.customers: Customers = initial_customers(cfg, np.random.default_rng(init_ss))
+        self.dynamics_rng = np.random.default_rng(dynamics_ss)
+        self.records = Records(cfg.record, initial=self.customers.acquired_step == -2)
+        self.events = metrics_module.empty_events(cfg.n_customers, len(self.firms))
+        self._neighbour_info = self._listen()
+        self.datacollector = metrics_module.make_datacollector(self)
+        metrics_module.update(self)
+        self.datacollector.collect(self)
+        self.records.trace_step(self, 0)
+        self.running = True
+
+    # ------------------------------------------------------------------ helpers
+    def firm_array(self, attribute: str) -> np.ndarray:
+        """One firm attribute as an array over firms (read each step, so policies can change it)."""
+        return np.array([getattr(f, attribute) for f in self.firms], dtype=float)
+
+    @property
+    def n_firms(self) -> int:
+        """Number of competing firms."""
+        return len(self.firms)
+
+    def _utility(self) -> np.ndarray:
+        c, b = self.customers, self.config.behaviour
+        return choice.firm_utility(c.attitude, c.price_sensitivity, c.status_seeking,
+                                   self.firm_array("price"), self.firm_array("status"),
+                                   b.choice_quality_weight, b.choice_price_weight,
+                                   b.choice_status_weight)
+
+    def _switching_cost(self) -> np.ndarray:
+        c = self.customers
+        firm_cost = self.firm_array("switching_cost")[np.maximum(c.firm, 0)]
+        return np.clip(c.personal_switching_cost + firm_cost, 0.0, 1.0)
+
+    def start_relationships(self, who: np.ndarray, firm: np.ndarray) -> None:
+        """Customers in mask ``who`` start exploring firm ``firm[who]`` (fresh relationship state)."""
+        c, b = self.customers, self.config.behaviour
+        idx = np.flatnonzero(who)
+        f = firm[idx].astype(np.int16)
+        c.stage[idx] = EXPLORATION
+        c.firm[idx] = f
+        c.tenure[idx] = 0
+        c.started_step[idx] = self.steps
+        first = c.acquired_step[idx] == -1
+        c.acquired_step[idx[first]] = self.steps
+        c.trust[idx] = b.initial_trust
+        c.satisfaction[idx] = 0.5
+        c.expectation[idx] = c.attitude[f, idx]
+        c.dependence[idx] = 0.0
+        c.fairness[idx] = b.fairness_at_reference
+        c.commitment[idx] = 0.5
+        c.basket[idx] = c.segment_basket[idx]
+        c.loyalty_points[idx] = 0.0
+        c.price_paid[idx] = self.firm_array("price")[f]
+        c.aware[f, idx] = True
+        self.records.relationships_started(idx, first)
+
+    def end_relationships(self, who: np.ndarray, reason: str) -> None:
+        """Customers in mask ``who`` leave their firm and lapse (dissolution stage)."""
+        c = self.customers
+        idx = np.flatnonzero(who)
+        f = c.firm[idx]
+        self.records.relationships_ended(self, idx, reason)
+        c.attitude[f, idx] = np.minimum(c.attitude[f, idx], c.satisfaction[idx])
+        c.former_firm[idx] = f
+        c.firm[idx] = -1
+        c.stage[idx] = DISSOLUTION
+        c.tenure[idx] = 0
+        c.loyalty_points[idx] = 0.0
+        c.spend[idx] = 0.0
+
+    # ------------------------------------------------------------------ step phases
+    def churn_and_return(self, u: np.ndarray, utility: np.ndarray) -> None:
+        """Existing customers may churn (and switch at once); lapsed ones may return."""
+        c, b, ev = self.customers, self.config.behaviour, self.events
+        active = is_active(c.stage)
+        own = choice.own_firm_mask(c.firm, self.n_firms)
+        rivals = c.aware & ~own
+        gap = choice.best_rival_gap(utility, own, c.aware)
+        hazard = churn.churn_hazard(c.churn_proneness, c.commitment, gap, self._switching_cost(),
+                                    b.commitment_effect, b.alternative_effect,
+                                    b.switching_cost_effect)
+        churned = active & (u[U_CHURN] < hazard)
+        knows_rival = rivals.any(axis=0)
+        switching = churned & knows_rival & (u[U_SWITCH] < b.switch_share)
+        weights = choice.logit_weights(utility)
+        new_firm = choice.choose(weights * rivals, u[U_SWITCH_CHOICE])
+        lapsed = c.stage == DISSOLUTION
+        ev.churned_from[:] = np.where(churned, c.firm, -1)
+        self.end_relationships(churned, "churn")
+        ev.switched_to[:] = np.where(switching, new_firm, -1)
+        self.start_relationships(switching, new_firm)
+
+        returning = lapsed & (u[U_RETURN] < b.winback_rate)
+        back_to = choice.choose(weights * c.aware, u[U_RETURN_CHOICE])
+        returning &= back_to >= 0
+        ev.winback[:] = returning & (back_to == c.former_firm)
+        ev.switched_to[:] = np.where(returning & ~ev.winback, back_to, ev.switched_to)
+        ev.returned_to[:] = np.where(returning, back_to, -1)
+        self.start_relationships(returning, back_to)
+
+    def adopt(self, u: np.ndarray, utility: np.ndarray) -> None:
+        """Prospects adopt by advertising (p) or imitation of customer neighbours (q), then choose a firm."""
+        c, a, b, ev = self.customers, self.config.adoption, self.config.behaviour, self.events
+        members = self._neighbour_info["members"]
+        degree = np.maximum(self.network.degree, 1)
+        share = members.sum(axis=0) / degree
+        adopting = (c.stage == PROSPECT) & a.enabled & (
+            u[U_ADOPT] < adoption.adoption_hazard(a.p_per_year, a.q_per_year, share))
+        from_ads = u[U_SOURCE] < adoption.advertising_share(a.p_per_year, a.q_per_year, share)
+        scale = np.where(from_ads[None, :], self.firm_array("advertising")[:, None], members)
+        picked = choice.choose(choice.logit_weights(utility) * scale,
+                               u[U_ADOPT_CHOICE])
+        adopting &= picked >= 0
+        ev.adopted_ad[:] = np.where(adopting & from_ads, picked, -1)
+        ev.adopted_wom[:] = np.where(adopting & ~from_ads, picked, -1)
+        self.start_relationships(adopting, picked)
+        # advertising also makes customers aware of firms they did not know
+        reach = b.ad_awareness_rate * self.firm_array("advertising")
+        c.aware |= self.dynamics_rng.random(c.aware.shape) < reach[:, None]
+
+    def encounters(self, u: np.ndarray, z: np.ndarray) -> None:
+        """Service encounters: disconfirmation, promises, complaints, recovery, exploration tests."""
+        c, b, ev = self.customers, self.config.behaviour, self.events
+        active = is_active(c.stage)
+        f = np.maximum(c.firm, 0)
+        c.purchase_prob = lifecycle.purchase_probability(c.base_purchase_prob, c.stage)
+        bought = active & (u[U_PURCHASE] < c.purchase_prob)
+        experienced = satisfaction.experienced_quality(self.firm_array("quality")[f],
+                                                       self.firm_array("quality_sd")[f], z)
+        gap = satisfaction.disconfirmation(experienced, c.expectation)
+        encounter = satisfaction.transaction_satisfaction(
+            experienced, satisfaction.perceived_value(gap, b.loss_aversion),
+            b.disconfirmation_gain)
+        kept = bought & trust.promise_outcome(u[U_PROMISE], self.firm_array("reliability")[f])
+        broken = bought & ~kept
+        failed = complaints.service_failure(bought, gap, broken, b.failure_threshold)
+        complained = failed & (u[U_COMPLAIN] < b.complaint_prob)
+        resolved = complained & (u[U_RECOVER] < self.firm_array("recovery_rate")[f])
+        recovery_quality = self.firm_array("recovery_quality")[f]
+        encounter = complaints.recovered_satisfaction(encounter, complained, resolved,
+                                                      recovery_quality, b.double_deviation)
+        c.satisfaction = satisfaction.update_satisfaction(c.satisfaction, encounter, bought,
+                                                          b.satisfaction_rate)
+        c.expectation = satisfaction.update_expectation(c.expectation, experienced, bought,
+                                                        b.expectation_rate)
+        c.trust = trust.update_trust(c.trust, kept, broken, b.trust_gain, b.trust_loss)
+        c.fairness = complaints.complaint_fairness(c.fairness, complained, resolved,
+                                                   recovery_quality, b.fairness_rate)
+        c.complaints += complained
+        c.spend = np.where(bought, c.price_paid * c.basket, 0.0)
+        c.reference_price = fairness.update_reference_price(c.reference_price, c.price_paid,
+                                                            bought, b.reference_price_rate)
+        ev.bought[:], ev.kept[:], ev.broken[:] = bought, kept, broken
+        ev.complained[:], ev.resolved[:] = complained, resolved
+        ev.experienced[:] = np.where(bought, experienced, np.nan)
+        ev.encounter_satisfaction[:] = np.where(bought, encounter, np.nan)
+        self.records.transactions(self, bought)
+        ev.spend_firm[:] = np.where(bought, c.firm, -1)
+        ev.spend[:] = c.spend
+        failed_test = lifecycle.failed_exploration(c.stage, encounter, bought,
+                                                   b.exploration_failure)
+        ev.failed_from[:] = np.where(failed_test, c.firm, -1)
+        self.end_relationships(failed_test, "exploration")
+
+    def update_attitudes(self) -> None:
+        """Fairness, dependence, symmetry and commitment of every customer in a relationship."""
+        c, b, ev = self.customers, self.config.behaviour, self.events
+        active = is_active(c.stage)
+        own = choice.own_firm_mask(c.firm, self.n_firms)
+        c.attitude = np.where(own, c.expectation[None, :], c.attitude)
+        heard_count = (self._neighbour_info["talk_count"] * own).sum(axis=0)
+        heard_price = (self._neighbour_info["talk_price"] * own).sum(axis=0)
+        peer_price = np.divide(heard_price, heard_count, out=np.full(c.n, np.nan),
+                               where=heard_count > 0)
+        target = fairness.price_fairness_target(c.price_paid, c.reference_price, peer_price,
+                                                b.fairness_at_reference, b.price_fairness_slope,
+                                                b.peer_fairness_slope)
+        c.fairness = fairness.update_fairness(c.fairness, target, active, b.fairness_rate)
+        known_rivals = (c.aware & ~own).sum(axis=0)
+        dep_target = dependence.dependence_target(
+            self._switching_cost(), known_rivals, self.n_firms - 1, c.stage,
+            b.dependence_switching_weight, b.dependence_alternatives_weight,
+            b.dependence_stage_weight)
+        c.dependence = dependence.update_dependence(c.dependence, dep_target, active,
+                                                    b.dependence_rate)
+        slot = c.firm + 1  # 0: no firm
+        basket_by_firm = np.bincount(slot, weights=c.basket, minlength=self.n_firms + 1)
+        count_by_firm = np.bincount(slot, minlength=self.n_firms + 1)
+        mean_basket = np.divide(basket_by_firm, count_by_firm,
+                                out=np.zeros(self.n_firms + 1), where=count_by_firm > 0)
+        c.firm_dependence = np.where(active, dependence.firm_dependence(
+            c.basket, mean_basket[slot], c.importance), 0.0)
+        asymmetry = dependence.dependence_asymmetry(c.dependence, c.firm_dependence)
+        ev.asymmetry[:] = np.where(active, asymmetry, np.nan)
+        target = commitment.commitment_target(
+            c.trust, c.satisfaction, c.fairness, c.dependence, asymmetry,
+            b.commitment_trust_weight, b.commitment_satisfaction_weight,
+            b.commitment_fairness_weight, b.commitment_dependence_weight, b.asymmetry_penalty)
+        c.commitment = commitment.update_commitment(c.commitment, target, active,
+                                                    b.commitment_rate)
+
+    def advance_lifecycle(self) -> None:
+        """Stage transitions, basket growth in expansion, and tenure."""
+        c, b = self.customers, self.config.behaviour
+        c.stage = lifecycle.advance_stage(c.stage, c.tenure, c.trust, c.commitment,
+                                          b.exploration_weeks, b.awareness_trust,
+                                          b.expansion_commitment, b.commitment_commitment,
+                                          b.stage_hysteresis)
+        c.basket = lifecycle.grow_basket(c.basket, c.stage, c.segment_basket,
+                                         b.expansion_growth, b.max_basket_multiple)
+        c.tenure += is_active(c.stage)
+
+    def word_of_mouth(self, u: np.ndarray) -> None:
+        """Customers talk about their (former) firm; listeners update attitude, expectation and trust."""
+        c, b, ev = self.customers, self.config.behaviour, self.events
+        p_talk = word_of_mouth.talk_probability(c.talkativeness, c.satisfaction, b.talk_prob,
+                                                b.unhappy_talk_boost, b.happy_talk_boost)
+        about = np.where(c.firm >= 0, c.firm, c.former_firm)
+        talking = (about >= 0) & (u[U_TALK] < p_talk)
+        ev.talked_about[:] = np.where(talking, about, -1)
+        ev.positive[:] = talking & word_of_mouth.message_valence(c.satisfaction)
+        info = self._listen()
+        self._neighbour_info = info
+        positive, negative = info["positive"], b.negativity_weight * info["negative"]
+        c.attitude = trust.shift_toward(c.attitude, positive, negative, b.wom_attitude_rate)
+        c.aware |= (info["positive"] + info["negative"]) > 0
+        own = choice.own_firm_mask(c.firm, self.n_firms)
+        pos_own, neg_own = (positive * own).sum(axis=0), (negative * own).sum(axis=0)
+        c.expectation = trust.shift_toward(c.expectation, pos_own, neg_own, b.wom_expectation_rate)
+        c.trust = trust.shift_toward(c.trust, pos_own, neg_own, b.wom_trust_rate)
+        ev.heard_positive[:] = info["positive"].sum(axis=0)
+        ev.heard_negative[:] = info["negative"].sum(axis=0)
+
+    def _listen(self) -> dict[str, np.ndarray]:
+        """What each customer's neighbours are and say, per firm, from one sparse product.
+
+        Columns summed over neighbours: customers of each firm, positive and
+        negative talkers about each firm, and the prices talkers pay.
+        """
+        c, ev, n_f = self.customers, self.events, self.n_firms
+        talked = ev.talked_about
+        cols = np.zeros((c.n, 4 * n_f), dtype=np.float32)
+        rows = np.arange(c.n)
+        cust = c.firm >= 0
+        cols[rows[cust], c.firm[cust]] = 1.0
+        speaking = talked >= 0
+        pos = speaking & ev.positive
+        neg = speaking & ~ev.positive
+        cols[rows[pos], n_f + talked[pos]] = 1.0
+        cols[rows[neg], 2 * n_f + talked[neg]] = 1.0
+        paying = speaking & (c.firm == talked)
+        cols[rows[paying], 3 * n_f + talked[paying]] = c.price_paid[paying]
+        summed = np.ascontiguousarray(self.network.neighbour_sum(cols).T)  # firm-major
+        return {"members": summed[:n_f], "positive": summed[n_f:2 * n_f],
+                "negative": summed[2 * n_f:3 * n_f], "talk_price": summed[3 * n_f:],
+                "talk_count": summed[n_f:2 * n_f] + summed[2 * n_f:3 * n_f]}
+
+    # ------------------------------------------------------------------ the step
+    def step(self) -> None:
+        """One week: firms act, then all customers are updated rule by rule."""
+        self.firms_act()
+        n = self.config.n_customers
+        u = self.dynamics_rng.random((N_UNIFORMS, n))
+        z = self.dynamics_rng.standard_normal(n)
+        self.events = metrics_module.empty_events(n, self.n_firms)
+        self.records.before_step(self)
+        utility = self._utility()
+        self.churn_and_return(u, utility)
+        self.adopt(u, utility)
+        self.encounters(u, z)
+        self.update_attitudes()
+        self.advance_lifecycle()
+        self.word_of_mouth(u)
+        metrics_module.update(self)
+        self.datacollector.collect(self)
+        self.records.trace_step(self, self.steps)
+        if self.steps >= self.config.steps:
+            self.running = False
+
+    def firms_act(self) -> None:
+        """Each firm applies its policies for the week (Mesa AgentSet over the firm agents)."""
+        self.agents_by_type[Firm].do("step")
+
+    def run(self, steps: int | None = None) -> RelationshipModel:
+        """Run for ``steps`` weeks (default: the configured horizon); returns self."""
+        for _ in range(self.config.steps if steps is None else steps):
+            self.step()
+        return self

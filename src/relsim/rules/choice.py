@@ -1,0 +1,69 @@
+"""Choice among firms by perceived attractiveness: a multinomial logit (McFadden 1974).
+
+A customer values a firm by the quality it expects from it (its attitude,
+formed by advertising, word of mouth and experience), dislikes its price in
+proportion to its price sensitivity, and values its brand status in
+proportion to its status seeking.
+
+Customer x firm matrices are stored firm-major, shape (firms, customers), so
+that reductions over the few firms run over contiguous rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def firm_utility(attitude: np.ndarray, price_sensitivity: np.ndarray, status_seeking: np.ndarray,
+                 prices: np.ndarray, status: np.ndarray, quality_weight: float,
+                 price_weight: float, status_weight: float) -> np.ndarray:
+    """Utility of each firm to each customer, shape (firms, customers).
+
+    U_fi = w_q * attitude_fi - w_p * sensitivity_i * price_f / mean(price)
+           + w_s * status_seeking_i * status_f
+    """
+    relative_price = prices / prices.mean()
+    return (quality_weight * attitude
+            - price_weight * relative_price[:, None] * price_sensitivity[None, :]
+            + status_weight * status[:, None] * status_seeking[None, :])
+
+
+def choose(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Draw one firm per customer with probability proportional to its weight (inverse CDF).
+
+    ``weights`` has shape (firms, customers); customers whose weights are all
+    zero get -1 (no firm to choose).
+    """
+    total = weights.sum(axis=0)
+    threshold = u * total
+    picked = np.zeros(weights.shape[1], dtype=np.int16)
+    cumulative = np.zeros(weights.shape[1])
+    for row in weights[:-1]:
+        cumulative += row
+        picked += cumulative < threshold
+    return np.where(total > 0, picked, np.int16(-1))
+
+
+def logit_weights(utility: np.ndarray) -> np.ndarray:
+    """Logit choice weights exp(U - max U): choice probabilities are these over their sum.
+
+    Restrict a choice to some firms by multiplying with a boolean mask, and
+    scale it (e.g. by share of voice) by multiplying with the scale.
+    """
+    return np.exp(utility - utility.max(axis=0))
+
+
+def own_firm_mask(firm: np.ndarray, n_firms: int) -> np.ndarray:
+    """Boolean (firms, customers) matrix: True at each customer's current firm."""
+    return firm[None, :] == np.arange(n_firms, dtype=firm.dtype)[:, None]
+
+
+def best_rival_gap(utility: np.ndarray, own: np.ndarray, aware: np.ndarray) -> np.ndarray:
+    """Attractiveness gap to the best known rival: max over known f != own of U_fi - U_own,i.
+
+    Customers who know no rival get a gap of 0 (Ping 1993: perceived
+    alternative attractiveness lowers loyalty).  ``own`` is own_firm_mask().
+    """
+    own_utility = np.where(own, utility, 0.0).sum(axis=0)
+    best = np.where(aware & ~own, utility, -np.inf).max(axis=0)
+    return np.where(np.isfinite(best), best - own_utility, 0.0)

@@ -1,0 +1,31 @@
+"""Commitment: the wish to keep the relationship.
+
+Morgan & Hunt (1994): commitment rises with trust; Garbarino & Johnson (1999):
+and with satisfaction; Kumar, Scheer & Steenkamp (1995): with fairness and with
+total interdependence, while asymmetry breeds conflict; Gustafsson, Johnson &
+Roos (2005): calculative commitment (dependence) keeps customers too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def commitment_target(trust: np.ndarray, satisfaction: np.ndarray, fairness: np.ndarray,
+                      dependence: np.ndarray, asymmetry: np.ndarray, w_trust: float,
+                      w_satisfaction: float, w_fairness: float, w_dependence: float,
+                      asymmetry_penalty: float) -> np.ndarray:
+    """Commitment implied by the relationship's qualities, in [0, 1].
+
+    C* = (w_T T + w_S S + w_F F + w_D D) / (w_T + w_S + w_F + w_D) - penalty * asymmetry
+    """
+    total = w_trust + w_satisfaction + w_fairness + w_dependence
+    base = (w_trust * trust + w_satisfaction * satisfaction + w_fairness * fairness
+            + w_dependence * dependence) / total if total else np.zeros_like(trust)
+    return np.clip(base - asymmetry_penalty * asymmetry, 0.0, 1.0)
+
+
+def update_commitment(commitment: np.ndarray, target: np.ndarray, active: np.ndarray,
+                      rate: float) -> np.ndarray:
+    """Commitment follows its drivers with a lag: C <- C + rate * (C* - C)."""
+    return np.where(active, commitment + rate * (target - commitment), commitment)

@@ -1,0 +1,56 @@
+"""Dependence (calculative commitment) and the symmetry of the relationship.
+
+Emerson (1962): A's dependence on B grows with the value B provides and falls
+with the alternatives A has.  Burnham, Frels & Mahajan (2003): switching costs
+(procedural, financial such as forfeited loyalty points, relational) tie
+customers in.  Kumar, Scheer & Steenkamp (1995): total interdependence
+strengthens a relationship, asymmetric dependence weakens it (the seeds:
+"the more asymmetric a relation, the less stable").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from relsim.stages import COMMITMENT, EXPANSION
+
+
+def dependence_target(switching_cost: np.ndarray, known_alternatives: np.ndarray,
+                      n_rivals: int, stage: np.ndarray, switching_weight: float,
+                      alternatives_weight: float, stage_weight: float) -> np.ndarray:
+    """Dependence implied by the customer's situation, in [0, 1].
+
+    D* = w_s * switching_cost + w_a * (1 - known_alternatives / n_rivals)
+         + w_g * [stage is expansion or commitment]
+    (weights normalised to sum 1).  With no rivals in the market every customer
+    has no alternative.
+    """
+    total = switching_weight + alternatives_weight + stage_weight
+    if total == 0:
+        return np.zeros_like(switching_cost)
+    few_alternatives = 1.0 - known_alternatives / n_rivals if n_rivals else np.ones_like(switching_cost)
+    integrated = ((stage == EXPANSION) | (stage == COMMITMENT)).astype(float)
+    target = (switching_weight * switching_cost + alternatives_weight * few_alternatives
+              + stage_weight * integrated) / total
+    return np.clip(target, 0.0, 1.0)
+
+
+def update_dependence(dependence: np.ndarray, target: np.ndarray, active: np.ndarray,
+                      rate: float) -> np.ndarray:
+    """Dependence follows its drivers with a lag: D <- D + rate * (D* - D)."""
+    return np.where(active, dependence + rate * (target - dependence), dependence)
+
+
+def firm_dependence(spend: np.ndarray, mean_spend: np.ndarray, importance: np.ndarray) -> np.ndarray:
+    """The firm's dependence on a customer: the account's weight relative to an average one.
+
+    D_firm = clip(importance * spend / mean spend of the firm's customers, 0, 1):
+    small for a B2C shopper, large for a key B2B account.
+    """
+    relative = np.divide(spend, mean_spend, out=np.ones_like(spend), where=mean_spend > 0)
+    return np.clip(importance * relative, 0.0, 1.0)
+
+
+def dependence_asymmetry(customer_dependence: np.ndarray, firm_dep: np.ndarray) -> np.ndarray:
+    """Asymmetry of the relationship: |customer's dependence - firm's dependence| (Kumar et al. 1995)."""
+    return np.abs(customer_dependence - firm_dep)

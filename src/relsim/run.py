@@ -1,0 +1,129 @@
+"""Run the model: one run, or replications, as tidy pandas DataFrames.
+
+A run is a pure function of its configuration and seed: :func:`run_one` takes
+plain, picklable data and returns plain data, so it can be shipped to worker
+processes (``concurrent.futures`` or Dask) and gives the same numbers wherever
+it runs.  Replication ``r`` of root seed ``s`` uses the seed
+``replication_seed(s, r)`` derived with :class:`numpy.random.SeedSequence`,
+so results do not depend on how runs are spread over workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from relsim.config import ModelConfig, apply_overrides
+from relsim.model import RelationshipModel
+
+TABLES = ("firms", "market", "transactions", "relationships", "cohorts", "trace")
+
+
+def replication_seed(seed: int, replication: int) -> int:
+    """Seed of replication ``replication`` of root seed ``seed`` (independent SeedSequence child)."""
+    child = np.random.SeedSequence(seed, spawn_key=(replication,))
+    return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+@dataclass
+class RunResult:
+    """Tidy tables of one or more runs (each with ``replication`` and ``seed`` columns)."""
+
+    firms: pd.DataFrame
+    market: pd.DataFrame
+    transactions: pd.DataFrame
+    relationships: pd.DataFrame
+    cohorts: pd.DataFrame
+    trace: pd.DataFrame
+    config: ModelConfig | None = field(default=None, repr=False)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """All tables by name."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    @classmethod
+    def concat(cls, results: list[RunResult]) -> RunResult:
+        """Stack the tables of several runs."""
+        return cls(**{name: pd.concat([getattr(r, name) for r in results], ignore_index=True)
+                      for name in TABLES}, config=results[0].config if results else None)
+
+
+def cohort_retention(relationships: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Retention by acquisition cohort: share of a cohort's first relationships still running.
+
+    A cohort is the customers a firm acquired (first relationship) in one step;
+    ``retained`` at ``age`` counts those whose first relationship had not ended
+    ``age`` weeks after it started.  Ages run while the cohort is observed.
+    """
+    first = relationships[relationships["first"] & (relationships["start"] > 0)]
+    if first.empty:
+        return pd.DataFrame(columns=["firm", "cohort", "age", "size", "retained", "retention"])
+    end = first["end"].astype("float").fillna(np.inf).to_numpy()
+    start = first["start"].to_numpy()
+    rows = []
+    for (firm, cohort), idx in first.groupby(["firm", "start"], observed=True).indices.items():
+        ages = np.arange(0, horizon - cohort + 1)
+        lifetimes = end[idx] - start[idx]
+        retained = (lifetimes[None, :] > ages[:, None]).sum(axis=1)
+        rows.append(pd.DataFrame({"firm": firm, "cohort": cohort, "age": ages,
+                                  "size": len(idx), "retained": retained,
+                                  "retention": retained / len(idx)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def collect(model: RelationshipModel) -> RunResult:
+    """Tidy tables from a finished model."""
+    dc = model.datacollector
+    firms = dc.get_agent_vars_dataframe().reset_index()
+    firms = firms.rename(columns={"Step": "step"}).drop(columns=["AgentID"])
+    market = dc.get_model_vars_dataframe().rename_axis("step").reset_index()
+    names = [f.name for f in model.firms]
+    relationships = model.records.relationships_frame(model)
+    return RunResult(
+        firms=firms,
+        market=market,
+        transactions=model.records.transactions_frame(names),
+        relationships=relationships,
+        cohorts=cohort_retention(relationships, model.steps),
+        trace=model.records.trace_frame(),
+        config=model.config,
+    )
+
+
+def run_one(config: ModelConfig, seed: int, replication: int = 0) -> RunResult:
+    """Build, run and collect one model: a pure function of (config, seed)."""
+    model = RelationshipModel(config, rng=seed).run()
+    result = collect(model)
+    for table in result.tables().values():
+        table.insert(0, "seed", seed)
+        table.insert(0, "replication", replication)
+    return result
+
+
+def run(scenario: ModelConfig | Mapping[str, Any] | str | None = None, *, seed: int = 0,
+        replications: int = 1, steps: int | None = None, **params: Any) -> RunResult:
+    """Run a scenario ``replications`` times and return tidy DataFrames.
+
+    ``scenario`` is a :class:`ModelConfig`, a mapping in the YAML layout, a path
+    to a YAML file, or None for the defaults; keyword ``params`` override it
+    (``relsim.run(n_customers=500, trust_loss=0.4, seed=1, replications=5)``).
+    """
+    from relsim.scenario import load_model_config
+
+    if isinstance(scenario, ModelConfig):
+        config = scenario
+    elif scenario is None:
+        config = ModelConfig()
+    elif isinstance(scenario, Mapping):
+        config = ModelConfig.model_validate(dict(scenario))
+    else:
+        config = load_model_config(scenario)
+    if steps is not None:
+        params["steps"] = steps
+    config = apply_overrides(config, params)
+    return RunResult.concat([run_one(config, replication_seed(seed, r), r)
+                             for r in range(replications)])
