@@ -348,6 +348,17 @@ class ModelConfig(Section):
         return segments
 
     @model_validator(mode="after")
+    def _network_fits_the_market(self) -> ModelConfig:
+        from relsim.network import check_network_parameters
+
+        net = self.network
+        try:
+            check_network_parameters(net.kind, self.n_customers, net.mean_degree, net.rewire_prob)
+        except ValueError as exc:
+            raise ValueError(f"network: {exc}") from None
+        return self
+
+    @model_validator(mode="after")
     def _trace_ids_exist(self) -> ModelConfig:
         bad = [i for i in self.record.trace if not 0 <= i < self.n_customers]
         if bad:

@@ -63,7 +63,11 @@ class Customers:
 
     def row(self, i: int) -> dict:
         """One customer's state as a plain dict (for notebooks and traces)."""
-        return {f.name: (getattr(self, f.name)[i].tolist()) for f in fields(self)}
+        row = {}
+        for f in fields(self):
+            column = getattr(self, f.name)
+            row[f.name] = (column[:, i] if column.ndim == 2 else column[i]).tolist()
+        return row
 
     def nbytes(self) -> int:
         """Memory held by the columns, in bytes."""

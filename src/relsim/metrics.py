@@ -65,6 +65,7 @@ FIRM_METRICS = (
     "switches_in", "winbacks", "returns", *[f"mean_{s}" for s in STATE_MEANS], "mean_asymmetry",
     "nps", "wom_positive", "wom_negative", "encounters", "promises_kept", "promises_broken",
     "complaints", "recoveries", "revenue", "gross_margin", "acquisition_cost", "profit",
+    "discounted_profit",
 )
 """Names of the per-firm metrics, in output column order."""
 
@@ -135,6 +136,8 @@ def firm_metrics(model) -> dict[str, np.ndarray]:
     new_customers = out["adoptions_advertising"] + out["adoptions_wom"] + out["switches_in"]
     out["acquisition_cost"] = new_customers * model.firm_array("acquisition_cost")
     out["profit"] = out["gross_margin"] - out["acquisition_cost"]
+    discount = (1.0 + model.config.economics.discount_rate_per_step) ** -model.steps
+    out["discounted_profit"] = out["profit"] * discount
     return out
 
 

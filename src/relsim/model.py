@@ -97,7 +97,8 @@ class RelationshipModel(mesa.Model):
         self.firms = [Firm(self, i, f) for i, f in enumerate(cfg.firms)]
         self.customers: Customers = initial_customers(cfg, np.random.default_rng(init_ss))
         self.dynamics_rng = np.random.default_rng(dynamics_ss)
-        self.records = Records(cfg.record, initial=self.customers.acquired_step == -2)
+        self.records = Records(cfg.record, initial=self.customers.acquired_step == -2,
+                               segment_names=[s.name for s in cfg.segments])
         self.events = metrics_module.empty_events(cfg.n_customers, len(self.firms))
         self._neighbour_info = self._listen()
         self.datacollector = metrics_module.make_datacollector(self)

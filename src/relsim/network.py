@@ -214,13 +214,10 @@ def build_network(
 
     Raises ``ValueError`` for an unknown kind or parameters the kind cannot satisfy.
     """
-    if kind not in NETWORK_KINDS:
-        raise ValueError(f"unknown network kind {kind!r}; valid kinds: {', '.join(NETWORK_KINDS)}")
-    n = _check_count("n", n, minimum=1)
+    check_network_parameters(kind, n, mean_degree, rewire_prob)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    mean_degree = _check_mean_degree(mean_degree)
-
+    mean_degree = float(mean_degree)
     if kind == "complete":
         return SocialNetwork.complete_graph(n)
     if kind == "edge_list":
@@ -235,6 +232,26 @@ def build_network(
     else:
         u, v = _barabasi_albert_edges(n, _attachment_count(n, mean_degree), rng)
     return SocialNetwork.from_edges(n, u, v)
+
+
+def check_network_parameters(kind: str, n: int, mean_degree: float = 10,
+                             rewire_prob: float = 0.1) -> None:
+    """Raise ``ValueError`` if a network of this kind cannot be built with these parameters.
+
+    Used by :func:`build_network` and by configuration validation, so a bad
+    combination (e.g. mean degree 10 on 8 customers) is reported before a run.
+    """
+    if kind not in NETWORK_KINDS:
+        raise ValueError(f"unknown network kind {kind!r}; valid kinds: {', '.join(NETWORK_KINDS)}")
+    n = _check_count("n", n, minimum=1)
+    mean_degree = _check_mean_degree(mean_degree)
+    if kind == "erdos_renyi":
+        _edge_probability(n, mean_degree)
+    elif kind == "watts_strogatz":
+        _lattice_degree(n, mean_degree)
+        _check_probability(rewire_prob)
+    elif kind == "barabasi_albert":
+        _attachment_count(n, mean_degree)
 
 
 def from_networkx(graph: nx.Graph) -> SocialNetwork:

@@ -20,7 +20,7 @@ import pandas as pd
 from relsim.config import RecordConfig
 from relsim.stages import STAGE_NAMES
 
-TRACE_STATE = ("stage", "firm", "tenure", "trust", "satisfaction", "expectation", "fairness",
+TRACE_STATE = ("segment", "stage", "firm", "tenure", "trust", "satisfaction", "expectation", "fairness",
                "dependence", "commitment", "basket", "price_paid", "loyalty_points")
 TRACE_EVENTS = ("bought", "experienced", "encounter_satisfaction", "kept", "broken", "complained",
                 "resolved", "heard_positive", "heard_negative", "talked_about", "positive",
@@ -31,8 +31,10 @@ TRACE_EVENTS = ("bought", "experienced", "encounter_satisfaction", "kept", "brok
 class Records:
     """Accumulates the logs of one run."""
 
-    def __init__(self, config: RecordConfig, initial: np.ndarray) -> None:
+    def __init__(self, config: RecordConfig, initial: np.ndarray, segment_names: list[str]
+                 ) -> None:
         self.config = config
+        self._segment_names = segment_names
         self._transactions: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
         self._ended: list[tuple[np.ndarray, ...]] = []
         # is each customer's running relationship its first? (initial base: yes)
@@ -80,6 +82,7 @@ class Records:
             row.update({name: values[k].item() for name, values in state.items()})
             row.update({name: values[k].item() for name, values in events.items()})
             row["stage"] = STAGE_NAMES[row["stage"]]
+            row["segment"] = self._segment_names[row["segment"]]
             row["stage_before"] = STAGE_NAMES[int(before[k])]
             self._trace_rows.append(row)
 

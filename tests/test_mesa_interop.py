@@ -1,0 +1,69 @@
+"""relsim's model is a real mesa.Model: Mesa's own tools work on it."""
+
+from __future__ import annotations
+
+import warnings
+
+import mesa
+import pandas as pd
+import pytest
+
+from relsim import RelationshipModel
+from relsim.firms import Firm
+from relsim.metrics import FIRM_METRICS, MARKET_METRICS
+
+
+def test_model_is_a_mesa_model_with_firm_agents():
+    model = RelationshipModel(n_customers=200, rng=1)
+    assert isinstance(model, mesa.Model)
+    assert all(isinstance(a, Firm) for a in model.agents)
+    assert len(model.agents) == len(model.config.firms)
+    model.step()
+    assert model.steps == 1
+
+
+def test_datacollector_records_every_step_per_firm():
+    model = RelationshipModel(n_customers=300, steps=6, rng=2).run()
+    firms = model.datacollector.get_agent_vars_dataframe()
+    market = model.datacollector.get_model_vars_dataframe()
+    assert list(market.columns) == list(MARKET_METRICS)
+    assert len(market) == 7  # step 0 and six steps
+    assert set(FIRM_METRICS) <= set(firms.columns)
+    assert len(firms) == 7 * 3
+    assert not model.running  # stops at its horizon
+
+
+def test_batch_run_sweeps_flat_keyword_parameters():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Mesa 3.5 deprecates iterations
+        rows = mesa.batch_run(
+            RelationshipModel,
+            parameters={"n_customers": 300, "steps": 8, "trust_loss": [0.05, 0.6],
+                        "firms__0__reliability": 0.6},
+            iterations=2, max_steps=8, number_processes=1, display_progress=False)
+    frame = pd.DataFrame(rows)
+    assert {"trust_loss", "Step", "firm", "customers", "mean_trust", "revenue"} <= set(frame)
+    final = frame[(frame["Step"] == frame["Step"].max()) & (frame["firm"] == "A")]
+    trust = final.groupby("trust_loss")["mean_trust"].mean()
+    assert trust[0.05] > trust[0.6]  # a parameter swept by batch_run moves the model
+
+
+@pytest.mark.parametrize("name", ["trust_loss", "behaviour__trust_loss", "behaviour.trust_loss"])
+def test_keyword_names_reach_nested_parameters(name):
+    model = RelationshipModel(n_customers=50, rng=0, **{name: 0.42})
+    assert model.config.behaviour.trust_loss == 0.42
+
+
+def test_unknown_keyword_is_an_error_with_a_suggestion():
+    with pytest.raises(KeyError, match="did you mean 'trust_loss'"):
+        RelationshipModel(n_customers=50, trust_los=0.3)
+
+
+def test_out_of_range_keyword_is_rejected():
+    with pytest.raises(ValueError, match="trust_loss"):
+        RelationshipModel(n_customers=50, trust_loss=1.5)
+
+
+def test_network_too_dense_for_the_market_is_a_configuration_error():
+    with pytest.raises(ValueError, match="network: watts_strogatz"):
+        RelationshipModel(n_customers=8, network__mean_degree=10)
