@@ -4,9 +4,9 @@ A :class:`ModelConfig` is everything a run needs besides its seed: it is a
 pydantic model (validated, picklable, comparable) and building a
 :class:`~relsim.model.RelationshipModel` from it is the one place where work
 happens.  Every parameter is declared once here with its default, range, unit,
-one line of documentation and its source or rationale; ``docs/ODD.md``'s
-parameter tables are generated from these declarations (see
-:func:`parameter_table`).
+one line of documentation and its source or rationale; ``docs/parameters.md``
+and the parameter tables in ``docs/ODD.md`` are generated from these
+declarations (``python -m relsim.odd``).
 
 Parameters are reached from YAML (nested mappings) and from keyword arguments
 (flat names: a unique leaf name such as ``trust_loss``, or a path with ``__``
@@ -50,7 +50,8 @@ class NetworkConfig(Section):
     rewire_prob: float = P(0.1, 0.0, 1.0, unit="probability",
                            doc="Watts-Strogatz rewiring probability",
                            source="Watts & Strogatz 1998 small-world regime 0.01-0.2")
-    path: str | None = P(None, doc="edge-list file (kind: edge_list), one 'i j' pair per line")
+    path: str | None = P(None, doc="edge-list file (kind: edge_list): one 'i j' or 'i,j' pair "
+                         "per line, optional weight column ignored, '#' comments")
 
     @model_validator(mode="after")
     def _edge_list_needs_path(self) -> NetworkConfig:
@@ -85,7 +86,8 @@ class FirmConfig(Section):
                           doc="spread of encounter quality (lower = more consistent)",
                           source="consistency, seeds: Starbucks/McDonald's")
     promise: float = P(0.7, 0.0, 1.0, unit="score",
-                       doc="advertised quality promise; sets new customers' expectation",
+                       doc="advertised quality promise: advertising pulls attitudes toward it; "
+                       "a new customer's expectation is its attitude",
                        source="Zeithaml, Berry & Parasuraman 1993 expectations")
     reliability: float = P(0.95, 0.0, 1.0, unit="probability",
                            doc="probability that a promise made at an encounter is kept",
@@ -161,7 +163,8 @@ class BehaviourConfig(Section):
     initial_trust: float = P(0.5, 0.0, 1.0, unit="score", doc="trust in a new supplier")
     # fairness (rules/fairness.py)
     fairness_rate: float = P(0.2, 0.0, 1.0, unit="weight per week",
-                             doc="speed at which perceived fairness follows the price comparison")
+                             doc="speed at which perceived fairness follows the price comparison "
+                             "(and, per complaint, the justice of its handling)")
     reference_price_rate: float = P(0.05, 0.0, 1.0, unit="weight per purchase",
                                     doc="speed at which the reference price adapts to prices paid",
                                     source="Kalyanaram & Winer 1995 adaptation level")
@@ -286,6 +289,10 @@ class BehaviourConfig(Section):
     ad_awareness_rate: float = P(0.01, 0.0, 1.0, unit="probability per week",
                                  doc="weekly chance that a firm's advertising (weight 1) makes a "
                                  "customer aware of it", source="Vakratsas & Ambler 1999 awareness")
+    ad_attitude_rate: float = P(0.2, 0.0, 1.0, unit="share per exposure",
+                                doc="share of the gap between attitude and a firm's promise "
+                                "closed by one advertising exposure",
+                                source="Vakratsas & Ambler 1999")
     choice_status_weight: float = P(2.0, 0.0, 50.0, unit="utility per score",
                                     doc="utility of brand status (times status seeking)")
 

@@ -95,7 +95,6 @@ def initial_customers(config: ModelConfig, rng: np.random.Generator) -> Customer
         return np.array([getattr(s, attr) for s in segs], dtype=float)[segment]
 
     sd = seg("trait_sd")
-    proneness = churn_proneness(b.base_churn, b.churn_heterogeneity, n, rng)
     starts = rng.random(n) < config.adoption.initial_customer_share
     adv = np.array([f.advertising for f in firms], dtype=float)
     adv = adv / adv.sum() if adv.sum() > 0 else np.full(n_firms, 1.0 / n_firms)
@@ -107,12 +106,15 @@ def initial_customers(config: ModelConfig, rng: np.random.Generator) -> Customer
     aware[firm[starts], np.flatnonzero(starts)] = True
     own_promise = promise[np.maximum(firm, 0)]
     basket = seg("basket")
+    traits = {name: _trait(rng, seg(attr), sd) for name, attr in (
+        ("price_sensitivity", "price_sensitivity"), ("talkativeness", "talkativeness"),
+        ("status_seeking", "status_seeking"), ("personal_switching_cost", "switching_cost"))}
+    # drawn last: the beta sampler uses a variable number of draws, so churn
+    # parameters must not shift the draws of anything else
+    proneness = churn_proneness(b.base_churn, b.churn_heterogeneity, n, rng)
     return Customers(
         segment=segment,
-        price_sensitivity=_trait(rng, seg("price_sensitivity"), sd),
-        talkativeness=_trait(rng, seg("talkativeness"), sd),
-        status_seeking=_trait(rng, seg("status_seeking"), sd),
-        personal_switching_cost=_trait(rng, seg("switching_cost"), sd),
+        **traits,
         churn_proneness=proneness,
         importance=seg("importance"),
         base_purchase_prob=seg("purchase_prob"),

@@ -10,7 +10,7 @@ per-step, per-firm table and ``mesa.batch_run`` returns it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from functools import partial
 
 import mesa
@@ -19,42 +19,57 @@ import numpy as np
 from relsim.stages import ACTIVE_STAGES, DISSOLUTION, PROSPECT, STAGE_NAMES, is_active
 
 
+def _firm(doc: str):
+    return field(metadata={"fill": "firm", "doc": doc})
+
+
+def _flag(doc: str):
+    return field(metadata={"fill": "flag", "doc": doc})
+
+
+def _value(doc: str, fill: str = "nan"):
+    return field(metadata={"fill": fill, "doc": doc})
+
+
 @dataclass
 class Events:
-    """What happened to each customer during the current step (arrays of length n)."""
+    """What happened to each customer during the current step (arrays of length n).
 
-    churned_from: np.ndarray       # int16 firm left by hazard churn, -1 none
-    failed_from: np.ndarray        # int16 firm left after a failed exploration, -1 none
-    switched_to: np.ndarray        # int16 firm switched to (at once or on return), -1 none
-    returned_to: np.ndarray        # int16 firm a lapsed customer returned to, -1 none
-    winback: np.ndarray            # bool returned to its former firm
-    adopted_ad: np.ndarray         # int16 firm adopted through advertising, -1 none
-    adopted_wom: np.ndarray        # int16 firm adopted through neighbours (word of mouth), -1 none
-    bought: np.ndarray             # bool had an encounter (purchase)
-    kept: np.ndarray               # bool promise kept
-    broken: np.ndarray             # bool promise broken
-    complained: np.ndarray         # bool complained
-    resolved: np.ndarray           # bool complaint resolved
-    experienced: np.ndarray        # float experienced quality (nan without encounter)
-    encounter_satisfaction: np.ndarray  # float (nan without encounter)
-    spend: np.ndarray              # float amount spent
-    spend_firm: np.ndarray         # int16 firm paid, -1 none
-    asymmetry: np.ndarray          # float dependence asymmetry (nan if inactive)
-    talked_about: np.ndarray       # int16 firm talked about, -1 silent
-    positive: np.ndarray           # bool the message was positive
-    heard_positive: np.ndarray     # float positive messages heard
-    heard_negative: np.ndarray     # float negative messages heard
+    Firm fields hold a firm index or -1 (none); flags are booleans; values are
+    floats (nan where the event did not happen, or 0 for amounts).
+    """
+
+    churned_from: np.ndarray = _firm("firm left by hazard churn")
+    failed_from: np.ndarray = _firm("firm left after a failed exploration")
+    switched_to: np.ndarray = _firm("firm switched to (at once or on return)")
+    switched_from: np.ndarray = _firm("firm switched away from (at once or on return)")
+    returned_to: np.ndarray = _firm("firm a lapsed customer returned to")
+    winback: np.ndarray = _flag("returned to its former firm")
+    adopted_ad: np.ndarray = _firm("firm adopted through advertising")
+    adopted_wom: np.ndarray = _firm("firm adopted through neighbours (word of mouth)")
+    bought: np.ndarray = _flag("had an encounter (purchase)")
+    kept: np.ndarray = _flag("promise kept")
+    broken: np.ndarray = _flag("promise broken")
+    complained: np.ndarray = _flag("complained")
+    resolved: np.ndarray = _flag("complaint resolved")
+    experienced: np.ndarray = _value("experienced quality")
+    encounter_satisfaction: np.ndarray = _value("satisfaction with the encounter")
+    spend: np.ndarray = _value("amount spent", fill="zero")
+    spend_firm: np.ndarray = _firm("firm paid")
+    asymmetry: np.ndarray = _value("dependence asymmetry of the relationship")
+    talked_about: np.ndarray = _firm("firm talked about")
+    positive: np.ndarray = _flag("the message was positive")
+    heard_positive: np.ndarray = _value("positive messages heard", fill="zero")
+    heard_negative: np.ndarray = _value("negative messages heard", fill="zero")
 
 
-def empty_events(n: int, n_firms: int) -> Events:
+_FILL = {"firm": (-1, np.int16), "flag": (False, bool), "nan": (np.nan, float),
+         "zero": (0.0, float)}
+
+
+def empty_events(n: int) -> Events:
     """Events of a step in which nothing has happened yet."""
-    none = np.full(n, -1, dtype=np.int16)
-    false = np.zeros(n, dtype=bool)
-    nan = np.full(n, np.nan)
-    return Events(none.copy(), none.copy(), none.copy(), none.copy(), false.copy(),
-                  none.copy(), none.copy(), false.copy(), false.copy(), false.copy(),
-                  false.copy(), false.copy(), nan.copy(), nan.copy(), np.zeros(n),
-                  none.copy(), nan.copy(), none.copy(), false.copy(), np.zeros(n), np.zeros(n))
+    return Events(**{f.name: np.full(n, *_FILL[f.metadata["fill"]]) for f in fields(Events)})
 
 
 STATE_MEANS = ("trust", "satisfaction", "expectation", "fairness", "dependence", "commitment")
@@ -103,7 +118,7 @@ def firm_metrics(model) -> dict[str, np.ndarray]:
     out["adoptions_wom"] = _per_firm(_slot(ev.adopted_wom), n_f)
     out["exploration_failures"] = _per_firm(_slot(ev.failed_from), n_f)
     out["churn"] = _per_firm(_slot(ev.churned_from), n_f) + out["exploration_failures"]
-    out["switches_out"] = _per_firm(_slot(ev.churned_from, ev.switched_to >= 0), n_f)
+    out["switches_out"] = _per_firm(_slot(ev.switched_from), n_f)
     out["switches_in"] = _per_firm(_slot(ev.switched_to), n_f)
     out["winbacks"] = _per_firm(_slot(ev.returned_to, ev.winback), n_f)
     out["returns"] = _per_firm(_slot(ev.returned_to), n_f)

@@ -58,11 +58,17 @@ N_UNIFORMS = 13
 
 
 def seed_sequence(rng: Any) -> np.random.SeedSequence:
-    """Turn a seed (None, int, SeedSequence or Generator) into the run's root SeedSequence."""
+    """Turn a seed (None, int, SeedSequence or Generator) into the run's root SeedSequence.
+
+    A SeedSequence is copied (spawning from the caller's object would advance
+    it, so reusing it would give a different run); a Generator is asked for an
+    integer seed, which advances it as any draw would.
+    """
     if isinstance(rng, np.random.SeedSequence):
-        return rng
+        return np.random.SeedSequence(rng.entropy, spawn_key=rng.spawn_key,
+                                      pool_size=rng.pool_size)
     if isinstance(rng, np.random.Generator):
-        return rng.bit_generator.seed_seq  # type: ignore[return-value]
+        return np.random.SeedSequence(int(rng.integers(2**63)))
     return np.random.SeedSequence(rng)
 
 
@@ -99,7 +105,7 @@ class RelationshipModel(mesa.Model):
         self.dynamics_rng = np.random.default_rng(dynamics_ss)
         self.records = Records(cfg.record, initial=self.customers.acquired_step == -2,
                                segment_names=[s.name for s in cfg.segments])
-        self.events = metrics_module.empty_events(cfg.n_customers, len(self.firms))
+        self.events = metrics_module.empty_events(cfg.n_customers)
         self._neighbour_info = self._listen()
         self.datacollector = metrics_module.make_datacollector(self)
         metrics_module.update(self)
@@ -192,7 +198,10 @@ class RelationshipModel(mesa.Model):
         back_to = choice.choose(weights * c.aware, u[U_RETURN_CHOICE])
         returning &= back_to >= 0
         ev.winback[:] = returning & (back_to == c.former_firm)
-        ev.switched_to[:] = np.where(returning & ~ev.winback, back_to, ev.switched_to)
+        late_switch = returning & ~ev.winback
+        ev.switched_to[:] = np.where(late_switch, back_to, ev.switched_to)
+        ev.switched_from[:] = np.where(late_switch, c.former_firm,
+                                       np.where(switching, ev.churned_from, -1))
         ev.returned_to[:] = np.where(returning, back_to, -1)
         self.start_relationships(returning, back_to)
 
@@ -212,9 +221,13 @@ class RelationshipModel(mesa.Model):
         ev.adopted_ad[:] = np.where(adopting & from_ads, picked, -1)
         ev.adopted_wom[:] = np.where(adopting & ~from_ads, picked, -1)
         self.start_relationships(adopting, picked)
-        # advertising also makes customers aware of firms they did not know
+        # advertising reaches customers: they learn of the firm and hear its promise
         reach = b.ad_awareness_rate * self.firm_array("advertising")
-        c.aware |= self.dynamics_rng.random(c.aware.shape) < reach[:, None]
+        reached = self.dynamics_rng.random(c.aware.shape) < reach[:, None]
+        c.aware |= reached
+        promise = self.firm_array("promise")[:, None]
+        c.attitude = np.where(reached, c.attitude + b.ad_attitude_rate * (promise - c.attitude),
+                              c.attitude)
 
     def encounters(self, u: np.ndarray, z: np.ndarray) -> None:
         """Service encounters: disconfirmation, promises, complaints, recovery, exploration tests."""
@@ -287,7 +300,7 @@ class RelationshipModel(mesa.Model):
         mean_basket = np.divide(basket_by_firm, count_by_firm,
                                 out=np.zeros(self.n_firms + 1), where=count_by_firm > 0)
         c.firm_dependence = np.where(active, dependence.firm_dependence(
-            c.basket, mean_basket[slot], c.importance), 0.0)
+            c.basket, mean_basket[slot], c.importance), 0.0)  # volume: units per purchase
         asymmetry = dependence.dependence_asymmetry(c.dependence, c.firm_dependence)
         ev.asymmetry[:] = np.where(active, asymmetry, np.nan)
         target = commitment.commitment_target(
@@ -346,8 +359,8 @@ class RelationshipModel(mesa.Model):
         neg = speaking & ~ev.positive
         cols[rows[pos], n_f + talked[pos]] = 1.0
         cols[rows[neg], 2 * n_f + talked[neg]] = 1.0
-        paying = speaking & (c.firm == talked)
-        cols[rows[paying], 3 * n_f + talked[paying]] = c.price_paid[paying]
+        # every talker tells the unit price it pays (or last paid, if it has left)
+        cols[rows[speaking], 3 * n_f + talked[speaking]] = c.price_paid[speaking]
         summed = np.ascontiguousarray(self.network.neighbour_sum(cols).T)  # firm-major
         return {"members": summed[:n_f], "positive": summed[n_f:2 * n_f],
                 "negative": summed[2 * n_f:3 * n_f], "talk_price": summed[3 * n_f:],
@@ -360,7 +373,7 @@ class RelationshipModel(mesa.Model):
         n = self.config.n_customers
         u = self.dynamics_rng.random((N_UNIFORMS, n))
         z = self.dynamics_rng.standard_normal(n)
-        self.events = metrics_module.empty_events(n, self.n_firms)
+        self.events = metrics_module.empty_events(n)
         self.records.before_step(self)
         utility = self._utility()
         self.churn_and_return(u, utility)

@@ -21,9 +21,10 @@ def churn_proneness(mean: float, heterogeneity: float, size: int,
     with a = mean / heterogeneity, b = (1 - mean) / heterogeneity, i.e. mean
     ``mean`` and 1 / (a + b) = heterogeneity (Fader & Hardie 2007's sBG mixing).
     """
-    if heterogeneity <= 0 or mean <= 0 or mean >= 1:
+    a, b = (mean / heterogeneity, (1.0 - mean) / heterogeneity) if heterogeneity > 0 else (0, 0)
+    if not (a > 0 and b > 0):  # homogeneous, or a degenerate mean (0, 1 or underflow)
         return np.full(size, mean, dtype=float)
-    return rng.beta(mean / heterogeneity, (1.0 - mean) / heterogeneity, size=size)
+    return rng.beta(a, b, size=size)
 
 
 def churn_hazard(proneness: np.ndarray, commitment: np.ndarray, rival_gap: np.ndarray,

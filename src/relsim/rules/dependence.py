@@ -41,13 +41,15 @@ def update_dependence(dependence: np.ndarray, target: np.ndarray, active: np.nda
     return np.where(active, dependence + rate * (target - dependence), dependence)
 
 
-def firm_dependence(spend: np.ndarray, mean_spend: np.ndarray, importance: np.ndarray) -> np.ndarray:
+def firm_dependence(volume: np.ndarray, mean_volume: np.ndarray, importance: np.ndarray
+                    ) -> np.ndarray:
     """The firm's dependence on a customer: the account's weight relative to an average one.
 
-    D_firm = clip(importance * spend / mean spend of the firm's customers, 0, 1):
-    small for a B2C shopper, large for a key B2B account.
+    D_firm = clip(importance * volume / mean volume of the firm's customers, 0, 1),
+    volume being units bought per purchase: small for a B2C shopper, large for
+    a key B2B account.
     """
-    relative = np.divide(spend, mean_spend, out=np.ones_like(spend), where=mean_spend > 0)
+    relative = np.divide(volume, mean_volume, out=np.ones_like(volume), where=mean_volume > 0)
     return np.clip(importance * relative, 0.0, 1.0)
 
 

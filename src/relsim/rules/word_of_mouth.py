@@ -32,8 +32,3 @@ def message_valence(satisfaction: np.ndarray) -> np.ndarray:
     """A message is positive when the speaker is at least neutral (S >= 0.5), negative otherwise."""
     return satisfaction >= 0.5
 
-
-def heard_signals(positive: np.ndarray, negative: np.ndarray, negativity_weight: float
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted positive and negative signal from the messages heard (negatives weigh more)."""
-    return positive, negativity_weight * negative
