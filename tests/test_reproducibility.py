@@ -85,3 +85,18 @@ def test_no_seed_draws_fresh_entropy(seed):
     a = RelationshipModel(small(), rng=seed)
     b = RelationshipModel(small(), rng=seed)
     assert a.seed_entropy != b.seed_entropy
+
+
+def test_reusing_a_seed_sequence_object_gives_the_same_run():
+    ss = np.random.SeedSequence(99)
+    a = RelationshipModel(small(), rng=ss).run()
+    b = RelationshipModel(small(), rng=ss).run()
+    assert np.array_equal(a.customers.trust, b.customers.trust)
+
+
+def test_churn_parameters_do_not_change_the_initial_market():
+    """Beta draws vary in number; they come last so nothing else shifts."""
+    a = RelationshipModel(small(churn_heterogeneity=0.0), rng=4)
+    b = RelationshipModel(small(churn_heterogeneity=2.0, base_churn=0.2), rng=4)
+    for column in ("firm", "segment", "price_sensitivity", "talkativeness"):
+        assert np.array_equal(getattr(a.customers, column), getattr(b.customers, column))
