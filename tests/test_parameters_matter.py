@@ -29,7 +29,7 @@ NOT_ALONE = {
     "segments[].share": "shares must add up to 1: moved together below",
 }
 ALTERNATIVE = {"network.kind": "erdos_renyi", "record.trace": [3, 4], "n_customers": 400,
-               "network.mean_degree": 4.0}
+               "network.mean_degree": 4.0, "firms[].policies": [{"kind": "loyalty"}]}
 
 
 def alternative(row: dict):

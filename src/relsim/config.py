@@ -19,24 +19,10 @@ from __future__ import annotations
 import difflib
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, field_validator, model_validator
 
-STEPS_PER_YEAR = 52
-"""One model step is one week."""
-
-
-def P(default: Any, lo: float | None = None, hi: float | None = None, *, unit: str = "",
-      doc: str, source: str = "") -> Any:
-    """Declare one parameter: default, closed range [lo, hi], unit, doc and source."""
-    extra = {"unit": unit, "source": source}
-    return Field(default, ge=lo, le=hi, description=doc, json_schema_extra=extra)
-
-
-class Section(BaseModel):
-    """Base of every configuration section: unknown keys are errors; values are frozen."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-
+from relsim.params import STEPS_PER_YEAR, P, Section
+from relsim.policies import AnyPolicyConfig
 
 class NetworkConfig(Section):
     """The social network over all customers and prospects."""
@@ -112,6 +98,24 @@ class FirmConfig(Section):
     recovery_quality: float = P(0.6, 0.0, 1.0, unit="score",
                                 doc="quality of a resolved complaint (1 = excellent recovery)",
                                 source="Smith & Bolton 1998")
+    service_cost: float = P(0.05, 0.0, 1e6, unit="currency per customer per week",
+                            doc="cost to serve one customer for a week (retention cost)",
+                            source="seeds: keeping a customer is several times cheaper "
+                            "than winning one (acquisition_cost)")
+    policies: list[AnyPolicyConfig] = P([], doc="retention policies the firm runs "
+                                        "(see docs/ODD.md, Policies)")
+
+    @field_validator("policies")
+    @classmethod
+    def _no_contradictory_policies(cls, policies: list) -> list:
+        """Two policies of one kind may not run at the same time (which would win?)."""
+        for i, a in enumerate(policies):
+            for b in policies[i + 1:]:
+                if a.kind == b.kind and a.start < (b.stop or 10**9) and b.start < (a.stop or 10**9):
+                    raise ValueError(f"two '{a.kind}' policies overlap in time "
+                                     f"(steps {a.start}-{a.stop} and {b.start}-{b.stop}); "
+                                     "give them disjoint start/stop windows")
+        return policies
 
 
 class SegmentConfig(Section):
@@ -314,6 +318,7 @@ class RecordConfig(Section):
     """What a run records besides per-step, per-firm metrics."""
 
     transactions: bool = P(True, doc="keep the transaction log (customer, firm, step, amount)")
+    customers: bool = P(True, doc="output the final state and lifetime values of every customer")
     trace: list[int] = P([], doc="customer ids whose state and events are traced step by step")
 
 

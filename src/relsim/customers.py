@@ -50,7 +50,16 @@ class Customers:
     reference_price: np.ndarray    # internal reference price (adaptation level)
     price_paid: np.ndarray         # unit price the customer pays its firm
     loyalty_points: np.ndarray     # points balance (forfeited on leaving)
+    loyalty_earned: np.ndarray     # lifetime points with the current firm (sets the tier)
+    loyalty_tier: np.ndarray       # int8 loyalty tier (0 = base)
+    loyalty_member: np.ndarray     # bool member of the current firm's loyalty programme
+    community_member: np.ndarray   # bool member of the current firm's community
     complaints: np.ndarray         # int32 complaints made
+    weeks_since_purchase: np.ndarray  # int32, observable by the firm
+    recent_complaints: np.ndarray  # complaints, exponentially fading (observable by the firm)
+    recent_margin: np.ndarray      # weekly margin after cost to serve, fading (observable)
+    offer_weeks_left: np.ndarray   # int16 weeks a retention offer still works
+    realised_value: np.ndarray     # discounted margin brought so far (all firms)
     firm_dependence: np.ndarray    # the firm's dependence on this customer
     # firm x customer (firm-major, shape (F, n))
     attitude: np.ndarray           # float: the quality each customer expects from each firm
@@ -137,7 +146,16 @@ def initial_customers(config: ModelConfig, rng: np.random.Generator) -> Customer
         reference_price=np.where(starts, prices[np.maximum(firm, 0)], prices.mean()),
         price_paid=np.where(starts, prices[np.maximum(firm, 0)], 0.0),
         loyalty_points=np.zeros(n),
+        loyalty_earned=np.zeros(n),
+        loyalty_tier=np.zeros(n, dtype=np.int8),
+        loyalty_member=np.zeros(n, dtype=bool),
+        community_member=np.zeros(n, dtype=bool),
         complaints=np.zeros(n, dtype=np.int32),
+        weeks_since_purchase=np.zeros(n, dtype=np.int32),
+        recent_complaints=np.zeros(n),
+        recent_margin=np.zeros(n),
+        offer_weeks_left=np.zeros(n, dtype=np.int16),
+        realised_value=np.zeros(n),
         firm_dependence=np.zeros(n),
         attitude=np.repeat(promise[:, None].astype(float), n, axis=1),
         aware=aware,

@@ -19,6 +19,20 @@ def clv_closed_form(margin: float, retention: float, discount_rate: float) -> fl
     return margin * retention / (1.0 + discount_rate - retention)
 
 
+def forward_clv(weekly_margin: np.ndarray, retention: np.ndarray, discount_rate: float
+                ) -> np.ndarray:
+    """Forward lifetime value of each current customer: m r / (1 + d - r), per customer.
+
+    ``weekly_margin`` is the customer's expected margin a week (purchase
+    probability x basket x unit margin - cost to serve) and ``retention`` one
+    minus its current weekly churn hazard: the closed form above applied to
+    each customer's present state (an estimate: states change).  The
+    denominator is floored at 1e-4 so that a customer who never churns in an
+    undiscounted world is worth 10,000 weeks of margin, not infinity.
+    """
+    return weekly_margin * retention / np.maximum(1.0 + discount_rate - retention, 1e-4)
+
+
 def discount_factors(steps: np.ndarray, discount_rate: float, origin: int = 0) -> np.ndarray:
     """(1 + d)^-(t - origin) for each step t."""
     return (1.0 + discount_rate) ** -(np.asarray(steps, dtype=float) - origin)

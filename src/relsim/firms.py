@@ -1,8 +1,10 @@
 """Firms: the few competing suppliers, as Mesa agents.
 
-A firm holds its offer (quality, consistency, promise, reliability, price) and
-its per-step metrics.  Its ``step`` is where retention policies act; the
-customers' responses are computed by the model for all customers at once.
+A firm holds its offer (quality, consistency, promise, reliability, price, ...)
+and its policies.  Each week :meth:`Firm.step` resets the offer to the
+configured base and lets every active policy adjust it, so policies combine
+and a withdrawn policy's effect on the offer ends with it.  The customers'
+responses are computed by the model for all customers at once.
 """
 
 from __future__ import annotations
@@ -10,6 +12,10 @@ from __future__ import annotations
 import mesa
 
 from relsim.config import FirmConfig
+from relsim.policies import build_policy
+
+LEVERS = tuple(name for name in FirmConfig.model_fields if name not in ("name", "policies"))
+"""Firm attributes that policies may change week by week."""
 
 
 class Firm(mesa.Agent):
@@ -20,9 +26,8 @@ class Firm(mesa.Agent):
         self.index = index
         self.config = config
         self.name = config.name
-        for field in FirmConfig.model_fields:
-            if field != "name":
-                setattr(self, field, getattr(config, field))
+        self.reset_offer()
+        self.policies = [build_policy(self, p, k) for k, p in enumerate(config.policies)]
         self.metrics: dict[str, float] = {}
 
     @property
@@ -30,5 +35,21 @@ class Firm(mesa.Agent):
         """Gross margin per unit sold at list price."""
         return self.price - self.unit_cost
 
+    def reset_offer(self) -> None:
+        """Set every lever back to its configured base value."""
+        for lever in LEVERS:
+            setattr(self, lever, getattr(self.config, lever))
+        self.newcomer_discount = 0.0  # share off the price advertised to newcomers
+
+    @property
+    def active_policies(self) -> list:
+        """Policies running this week."""
+        return [p for p in self.policies if p.active]
+
     def step(self) -> None:
-        """Apply the firm's policies for this week (none in the core model)."""
+        """Start or stop policies on schedule, then let the active ones set this week's offer."""
+        self.reset_offer()
+        for policy in self.policies:
+            policy.update_activity(self.model)
+        for policy in self.active_policies:
+            policy.begin_week(self.model)

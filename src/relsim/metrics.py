@@ -16,6 +16,7 @@ from functools import partial
 import mesa
 import numpy as np
 
+from relsim.policies import POLICY_CLASSES
 from relsim.stages import ACTIVE_STAGES, DISSOLUTION, PROSPECT, STAGE_NAMES, is_active
 
 
@@ -52,6 +53,8 @@ class Events:
     broken: np.ndarray = _flag("promise broken")
     complained: np.ndarray = _flag("complained")
     resolved: np.ndarray = _flag("complaint resolved")
+    churn_hazard: np.ndarray = _value("weekly churn hazard at the start of the week")
+    noticed: np.ndarray = _flag("a broken promise was announced in advance (transparency)")
     experienced: np.ndarray = _value("experienced quality")
     encounter_satisfaction: np.ndarray = _value("satisfaction with the encounter")
     spend: np.ndarray = _value("amount spent", fill="zero")
@@ -79,8 +82,9 @@ FIRM_METRICS = (
     "adoptions_advertising", "adoptions_wom", "churn", "exploration_failures", "switches_out",
     "switches_in", "winbacks", "returns", *[f"mean_{s}" for s in STATE_MEANS], "mean_asymmetry",
     "nps", "wom_positive", "wom_negative", "encounters", "promises_kept", "promises_broken",
-    "complaints", "recoveries", "revenue", "gross_margin", "acquisition_cost", "profit",
-    "discounted_profit",
+    "complaints", "recoveries", "revenue", "gross_margin", "acquisition_cost", "service_cost",
+    *[f"cost_{kind}" for kind in POLICY_CLASSES], "policy_cost", "profit", "discounted_profit",
+    "customer_equity",
 )
 """Names of the per-firm metrics, in output column order."""
 
@@ -89,45 +93,55 @@ MARKET_METRICS = ("prospects", "customers", "lapsed", "adopted_share", "ever_ado
 """Names of the market-level metrics."""
 
 
-def _per_firm(slot: np.ndarray, n_firms: int, weights: np.ndarray | None = None) -> np.ndarray:
-    """Count (or sum ``weights``) per firm; ``slot`` is firm index + 1, with 0 for "no firm"."""
-    return np.bincount(slot, weights=weights, minlength=n_firms + 1)[1:].astype(float)
+def _per_firm(selection: tuple[np.ndarray, np.ndarray], n_firms: int,
+              weights: np.ndarray | None = None) -> np.ndarray:
+    """Count (or sum ``weights``) per firm over a selection made by :func:`_select`."""
+    idx, firm = selection
+    return np.bincount(firm, weights=None if weights is None else weights[idx],
+                       minlength=n_firms).astype(float)
 
 
-def _slot(firm_index: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """Firm index + 1 where ``mask`` holds (0 elsewhere or where the index is -1)."""
-    slot = firm_index.astype(np.int64) + 1
-    return slot if mask is None else np.where(mask, slot, 0)
+def _select(firm_index: np.ndarray, mask: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Customers whose firm index is not -1 (and where ``mask`` holds), with that index.
+
+    Most event columns are -1 for nearly everyone, so counting over the selected
+    customers only is much cheaper than a bincount over all of them.
+    """
+    keep = firm_index >= 0 if mask is None else (firm_index >= 0) & mask
+    idx = np.flatnonzero(keep)
+    return idx, firm_index[idx].astype(np.intp)
 
 
 def firm_metrics(model) -> dict[str, np.ndarray]:
     """Per-firm metrics of the current step, each an array over firms."""
     c, ev, n_f, b = model.customers, model.events, model.n_firms, model.config.behaviour
-    current = _slot(c.firm)  # customers in a relationship have a firm
+    current = _select(c.firm)  # customers in a relationship have a firm
     out: dict[str, np.ndarray] = {}
-    by_stage = np.bincount(current * len(STAGE_NAMES) + c.stage,
-                           minlength=(n_f + 1) * len(STAGE_NAMES)).reshape(n_f + 1, -1)[1:]
+    idx, firm = current
+    by_stage = np.bincount(firm * len(STAGE_NAMES) + c.stage[idx],
+                           minlength=n_f * len(STAGE_NAMES)).reshape(n_f, -1)
     for code in ACTIVE_STAGES:
         out[f"n_{STAGE_NAMES[code]}"] = by_stage[:, code].astype(float)
-    out[f"n_{STAGE_NAMES[DISSOLUTION]}"] = _per_firm(_slot(c.former_firm, c.stage == DISSOLUTION),
-                                                     n_f)
+    lapsed = _select(c.former_firm, c.stage == DISSOLUTION)
+    out[f"n_{STAGE_NAMES[DISSOLUTION]}"] = _per_firm(lapsed, n_f)
     out["customers"] = _per_firm(current, n_f)
     total = out["customers"].sum()
     out["market_share"] = out["customers"] / total if total else np.zeros(n_f)
-    out["adoptions_advertising"] = _per_firm(_slot(ev.adopted_ad), n_f)
-    out["adoptions_wom"] = _per_firm(_slot(ev.adopted_wom), n_f)
-    out["exploration_failures"] = _per_firm(_slot(ev.failed_from), n_f)
-    out["churn"] = _per_firm(_slot(ev.churned_from), n_f) + out["exploration_failures"]
-    out["switches_out"] = _per_firm(_slot(ev.switched_from), n_f)
-    out["switches_in"] = _per_firm(_slot(ev.switched_to), n_f)
-    out["winbacks"] = _per_firm(_slot(ev.returned_to, ev.winback), n_f)
-    out["returns"] = _per_firm(_slot(ev.returned_to), n_f)
+    out["adoptions_advertising"] = _per_firm(_select(ev.adopted_ad), n_f)
+    out["adoptions_wom"] = _per_firm(_select(ev.adopted_wom), n_f)
+    out["exploration_failures"] = _per_firm(_select(ev.failed_from), n_f)
+    out["churn"] = _per_firm(_select(ev.churned_from), n_f) + out["exploration_failures"]
+    out["switches_out"] = _per_firm(_select(ev.switched_from), n_f)
+    out["switches_in"] = _per_firm(_select(ev.switched_to), n_f)
+    out["winbacks"] = _per_firm(_select(ev.returned_to, ev.winback), n_f)
+    out["returns"] = _per_firm(_select(ev.returned_to), n_f)
     customers = np.maximum(out["customers"], 1.0)
     for name in STATE_MEANS:
         out[f"mean_{name}"] = _per_firm(current, n_f, getattr(c, name)) / customers
     out["mean_asymmetry"] = _per_firm(current, n_f, np.nan_to_num(ev.asymmetry)) / customers
-    promoters = _per_firm(_slot(c.firm, c.satisfaction >= b.promoter_satisfaction), n_f)
-    detractors = _per_firm(_slot(c.firm, c.satisfaction < b.detractor_satisfaction), n_f)
+    promoters = _per_firm(_select(c.firm, c.satisfaction >= b.promoter_satisfaction), n_f)
+    detractors = _per_firm(_select(c.firm, c.satisfaction < b.detractor_satisfaction), n_f)
     out["nps"] = 100.0 * (promoters - detractors) / customers
     if total == 0:
         for name in (*[f"mean_{s}" for s in STATE_MEANS], "mean_asymmetry", "nps"):
@@ -136,21 +150,28 @@ def firm_metrics(model) -> dict[str, np.ndarray]:
     for name in (*[f"mean_{s}" for s in STATE_MEANS], "mean_asymmetry", "nps"):
         out[name][empty] = np.nan
     degree = model.network.degree
-    out["wom_positive"] = _per_firm(_slot(ev.talked_about, ev.positive), n_f, degree)
-    out["wom_negative"] = _per_firm(_slot(ev.talked_about, ~ev.positive), n_f, degree)
-    paid = _slot(ev.spend_firm)  # the firm of this week's encounter
+    out["wom_positive"] = _per_firm(_select(ev.talked_about, ev.positive), n_f, degree)
+    out["wom_negative"] = _per_firm(_select(ev.talked_about, ~ev.positive), n_f, degree)
+    paid = _select(ev.spend_firm)  # the firm of this week's encounter
     out["encounters"] = _per_firm(paid, n_f)
-    out["promises_kept"] = _per_firm(_slot(ev.spend_firm, ev.kept), n_f)
-    out["promises_broken"] = _per_firm(_slot(ev.spend_firm, ev.broken), n_f)
-    out["complaints"] = _per_firm(_slot(ev.spend_firm, ev.complained), n_f)
-    out["recoveries"] = _per_firm(_slot(ev.spend_firm, ev.resolved), n_f)
+    out["promises_kept"] = _per_firm(_select(ev.spend_firm, ev.kept), n_f)
+    out["promises_broken"] = _per_firm(_select(ev.spend_firm, ev.broken), n_f)
+    out["complaints"] = _per_firm(_select(ev.spend_firm, ev.complained), n_f)
+    out["recoveries"] = _per_firm(_select(ev.spend_firm, ev.resolved), n_f)
     out["revenue"] = _per_firm(paid, n_f, ev.spend)
     units = np.divide(ev.spend, c.price_paid, out=np.zeros(c.n), where=c.price_paid > 0)
     out["gross_margin"] = out["revenue"] - model.firm_array("unit_cost") * _per_firm(paid, n_f,
                                                                                       units)
     new_customers = out["adoptions_advertising"] + out["adoptions_wom"] + out["switches_in"]
     out["acquisition_cost"] = new_customers * model.firm_array("acquisition_cost")
-    out["profit"] = out["gross_margin"] - out["acquisition_cost"]
+    out["service_cost"] = out["customers"] * model.firm_array("service_cost")
+    for kind in POLICY_CLASSES:
+        out[f"cost_{kind}"] = np.array([sum(p.cost_this_week for p in firm.policies
+                                            if p.kind == kind) for firm in model.firms])
+    out["policy_cost"] = sum(out[f"cost_{kind}"] for kind in POLICY_CLASSES)
+    out["profit"] = (out["gross_margin"] - out["acquisition_cost"] - out["service_cost"]
+                     - out["policy_cost"])
+    out["customer_equity"] = _per_firm(current, n_f, model.forward_values())
     discount = (1.0 + model.config.economics.discount_rate_per_step) ** -model.steps
     out["discounted_profit"] = out["profit"] * discount
     return out

@@ -30,11 +30,13 @@ from typing import Any
 import mesa
 import numpy as np
 
+from relsim import economics
 from relsim import metrics as metrics_module
 from relsim.config import ModelConfig, apply_overrides
 from relsim.customers import Customers, initial_customers
 from relsim.firms import Firm
 from relsim.network import SocialNetwork, build_network
+from relsim.policies.base import Encounter, implements
 from relsim.records import Records
 from relsim.rules import (
     adoption,
@@ -91,7 +93,7 @@ class RelationshipModel(mesa.Model):
         super().__init__(rng=np.random.default_rng(root.spawn(1)[0]))
         self.config = apply_overrides(config or ModelConfig(), params)
         self.seed_entropy = root.entropy
-        network_ss, init_ss, dynamics_ss = root.spawn(3)
+        network_ss, init_ss, dynamics_ss, self._policy_ss = root.spawn(4)
         cfg = self.config
         self.network = network or build_network(
             cfg.network.kind, cfg.n_customers, np.random.default_rng(network_ss),
@@ -123,17 +125,43 @@ class RelationshipModel(mesa.Model):
         """Number of competing firms."""
         return len(self.firms)
 
+    def policy_rng(self, firm_index: int, position: int) -> np.random.Generator:
+        """The random stream of a firm's ``position``-th policy (independent of all others)."""
+        ss = self._policy_ss
+        return np.random.default_rng(np.random.SeedSequence(
+            ss.entropy, spawn_key=(*ss.spawn_key, firm_index, position)))
+
+    def policy_hook(self, hook: str, *args: Any) -> list[Any]:
+        """Call ``hook(model, mine, *args)`` on every active policy that has it; return results."""
+        results = []
+        for firm in self.firms:
+            policies = [p for p in firm.active_policies if implements(p, hook)]
+            if policies:
+                mine = self.customers.firm == firm.index
+                results.extend(getattr(p, hook)(self, mine, *args) for p in policies)
+        return results
+
     def _utility(self) -> np.ndarray:
+        """Each firm's utility to each customer; newcomers see advertised newcomer deals."""
         c, b = self.customers, self.config.behaviour
-        return choice.firm_utility(c.attitude, c.price_sensitivity, c.status_seeking,
-                                   self.firm_array("price"), self.firm_array("status"),
-                                   b.choice_quality_weight, b.choice_price_weight,
-                                   b.choice_status_weight)
+        price = self.firm_array("price")
+        deal = price * (1.0 - self.firm_array("newcomer_discount"))
+        utility = choice.firm_utility(c.attitude, c.price_sensitivity, c.status_seeking,
+                                      deal, self.firm_array("status"),
+                                      b.choice_quality_weight, b.choice_price_weight,
+                                      b.choice_status_weight)
+        if np.any(deal != price):  # the firm's own customers pay the list price
+            own = choice.own_firm_mask(c.firm, self.n_firms)
+            surcharge = b.choice_price_weight * ((price - deal) / deal.mean())[:, None]
+            utility -= np.where(own, surcharge * c.price_sensitivity[None, :], 0.0)
+        return utility
 
     def _switching_cost(self) -> np.ndarray:
+        """Cost of leaving: personal, the firm's contractual cost and policy ties (points)."""
         c = self.customers
         firm_cost = self.firm_array("switching_cost")[np.maximum(c.firm, 0)]
-        return np.clip(c.personal_switching_cost + firm_cost, 0.0, 1.0)
+        return np.clip(c.personal_switching_cost + firm_cost
+                       + sum(self.policy_hook("switching_cost"), np.zeros(c.n)), 0.0, 1.0)
 
     def start_relationships(self, who: np.ndarray, firm: np.ndarray) -> None:
         """Customers in mask ``who`` start exploring firm ``firm[who]`` (fresh relationship state)."""
@@ -153,7 +181,9 @@ class RelationshipModel(mesa.Model):
         c.fairness[idx] = b.fairness_at_reference
         c.commitment[idx] = 0.5
         c.basket[idx] = c.segment_basket[idx]
-        c.loyalty_points[idx] = 0.0
+        c.weeks_since_purchase[idx] = 0
+        c.recent_complaints[idx] = 0.0
+        c.recent_margin[idx] = 0.0
         c.price_paid[idx] = self.firm_array("price")[f]
         c.aware[f, idx] = True
         self.records.relationships_started(idx, first)
@@ -169,8 +199,14 @@ class RelationshipModel(mesa.Model):
         c.firm[idx] = -1
         c.stage[idx] = DISSOLUTION
         c.tenure[idx] = 0
-        c.loyalty_points[idx] = 0.0
         c.spend[idx] = 0.0
+        # ties to the firm are forfeited on leaving
+        c.loyalty_points[idx] = 0.0
+        c.loyalty_earned[idx] = 0.0
+        c.loyalty_tier[idx] = 0
+        c.loyalty_member[idx] = False
+        c.community_member[idx] = False
+        c.offer_weeks_left[idx] = 0
 
     # ------------------------------------------------------------------ step phases
     def churn_and_return(self, u: np.ndarray, utility: np.ndarray) -> None:
@@ -183,6 +219,7 @@ class RelationshipModel(mesa.Model):
         hazard = churn.churn_hazard(c.churn_proneness, c.commitment, gap, self._switching_cost(),
                                     b.commitment_effect, b.alternative_effect,
                                     b.switching_cost_effect)
+        ev.churn_hazard[:] = hazard
         churned = active & (u[U_CHURN] < hazard)
         knows_rival = rivals.any(axis=0)
         switching = churned & knows_rival & (u[U_SWITCH] < b.switch_share)
@@ -236,6 +273,13 @@ class RelationshipModel(mesa.Model):
         f = np.maximum(c.firm, 0)
         c.purchase_prob = lifecycle.purchase_probability(c.base_purchase_prob, c.stage)
         bought = active & (u[U_PURCHASE] < c.purchase_prob)
+        enc = Encounter(bought=bought, experienced=None, gap=None, satisfaction=None, kept=None,
+                        broken=None, failed=None, complained=None, resolved=None,
+                        trust_loss=np.full(c.n, b.trust_loss),
+                        complaint_prob=np.full(c.n, b.complaint_prob),
+                        price_paid=self.firm_array("price")[f], noticed=np.zeros(c.n, bool))
+        self.policy_hook("before_encounters", enc)
+        c.price_paid = np.where(active, enc.price_paid, c.price_paid)
         experienced = satisfaction.experienced_quality(self.firm_array("quality")[f],
                                                        self.firm_array("quality_sd")[f], z)
         gap = satisfaction.disconfirmation(experienced, c.expectation)
@@ -245,24 +289,31 @@ class RelationshipModel(mesa.Model):
         kept = bought & trust.promise_outcome(u[U_PROMISE], self.firm_array("reliability")[f])
         broken = bought & ~kept
         failed = complaints.service_failure(bought, gap, broken, b.failure_threshold)
-        complained = failed & (u[U_COMPLAIN] < b.complaint_prob)
+        complained = failed & (u[U_COMPLAIN] < enc.complaint_prob)
         resolved = complained & (u[U_RECOVER] < self.firm_array("recovery_rate")[f])
         recovery_quality = self.firm_array("recovery_quality")[f]
         encounter = complaints.recovered_satisfaction(encounter, complained, resolved,
                                                       recovery_quality, b.double_deviation)
+        enc.experienced, enc.gap, enc.satisfaction = experienced, gap, encounter
+        enc.kept, enc.broken, enc.failed = kept, broken, failed
+        enc.complained, enc.resolved = complained, resolved
+        self.policy_hook("after_encounters", enc)
+        encounter = enc.satisfaction
         c.satisfaction = satisfaction.update_satisfaction(c.satisfaction, encounter, bought,
                                                           b.satisfaction_rate)
         c.expectation = satisfaction.update_expectation(c.expectation, experienced, bought,
                                                         b.expectation_rate)
-        c.trust = trust.update_trust(c.trust, kept, broken, b.trust_gain, b.trust_loss)
+        c.trust = trust.update_trust(c.trust, kept, broken, b.trust_gain, enc.trust_loss)
         c.fairness = complaints.complaint_fairness(c.fairness, complained, resolved,
                                                    recovery_quality, b.fairness_rate)
         c.complaints += complained
         c.spend = np.where(bought, c.price_paid * c.basket, 0.0)
+        self.observe_accounts(bought, complained)
         c.reference_price = fairness.update_reference_price(c.reference_price, c.price_paid,
                                                             bought, b.reference_price_rate)
         ev.bought[:], ev.kept[:], ev.broken[:] = bought, kept, broken
         ev.complained[:], ev.resolved[:] = complained, resolved
+        ev.noticed[:] = enc.noticed
         ev.experienced[:] = np.where(bought, experienced, np.nan)
         ev.encounter_satisfaction[:] = np.where(bought, encounter, np.nan)
         self.records.transactions(self, bought)
@@ -272,6 +323,32 @@ class RelationshipModel(mesa.Model):
                                                    b.exploration_failure)
         ev.failed_from[:] = np.where(failed_test, c.firm, -1)
         self.end_relationships(failed_test, "exploration")
+
+    def observe_accounts(self, bought: np.ndarray, complained: np.ndarray) -> None:
+        """Update what a firm can observe of each account, and each customer's realised value.
+
+        weeks since the last purchase; complaints fading by 10% a week; weekly
+        margin after cost to serve, fading likewise; discounted margin to date.
+        """
+        c, d = self.customers, self.config.economics.discount_rate_per_step
+        active = is_active(c.stage)
+        f = np.maximum(c.firm, 0)
+        margin = np.where(bought, (c.price_paid - self.firm_array("unit_cost")[f]) * c.basket, 0.0)
+        c.weeks_since_purchase = np.where(bought, 0, c.weeks_since_purchase + active)
+        c.recent_complaints = 0.9 * c.recent_complaints + complained
+        weekly = margin - self.firm_array("service_cost")[f]
+        c.recent_margin = np.where(active, c.recent_margin + 0.1 * (weekly - c.recent_margin),
+                                   c.recent_margin)
+        c.realised_value += margin * (1.0 + d) ** -self.steps
+
+    def forward_values(self) -> np.ndarray:
+        """Each customer's forward lifetime value at its current state (0 without a firm)."""
+        c, f = self.customers, np.maximum(self.customers.firm, 0)
+        weekly = (c.purchase_prob * c.basket * (c.price_paid - self.firm_array("unit_cost")[f])
+                  - self.firm_array("service_cost")[f])
+        value = economics.forward_clv(weekly, 1.0 - np.nan_to_num(self.events.churn_hazard),
+                                      self.config.economics.discount_rate_per_step)
+        return np.where(c.firm >= 0, value, 0.0)
 
     def update_attitudes(self) -> None:
         """Fairness, dependence, symmetry and commitment of every customer in a relationship."""
@@ -307,6 +384,8 @@ class RelationshipModel(mesa.Model):
             c.trust, c.satisfaction, c.fairness, c.dependence, asymmetry,
             b.commitment_trust_weight, b.commitment_satisfaction_weight,
             b.commitment_fairness_weight, b.commitment_dependence_weight, b.asymmetry_penalty)
+        target = np.minimum(1.0, target + sum(self.policy_hook("commitment_bonus"),
+                                              np.zeros(c.n)))
         c.commitment = commitment.update_commitment(c.commitment, target, active,
                                                     b.commitment_rate)
 
@@ -326,6 +405,8 @@ class RelationshipModel(mesa.Model):
         c, b, ev = self.customers, self.config.behaviour, self.events
         p_talk = word_of_mouth.talk_probability(c.talkativeness, c.satisfaction, b.talk_prob,
                                                 b.unhappy_talk_boost, b.happy_talk_boost)
+        for multiplier in self.policy_hook("talk_multiplier"):
+            p_talk = np.minimum(1.0, p_talk * multiplier)
         about = np.where(c.firm >= 0, c.firm, c.former_firm)
         talking = (about >= 0) & (u[U_TALK] < p_talk)
         ev.talked_about[:] = np.where(talking, about, -1)
@@ -343,28 +424,29 @@ class RelationshipModel(mesa.Model):
         ev.heard_negative[:] = info["negative"].sum(axis=0)
 
     def _listen(self) -> dict[str, np.ndarray]:
-        """What each customer's neighbours are and say, per firm, from one sparse product.
+        """What each customer's neighbours are and say, per firm (firm-major sums).
 
         Columns summed over neighbours: customers of each firm, positive and
-        negative talkers about each firm, and the prices talkers pay.
+        negative talkers about each firm, and the prices talkers pay.  Only the
+        rows that can be non-zero take part (customers for membership, this
+        week's talkers for messages): the same sums as one product over all
+        customers, at a fraction of its cost.
         """
         c, ev, n_f = self.customers, self.events, self.n_firms
-        talked = ev.talked_about
-        cols = np.zeros((c.n, 4 * n_f), dtype=np.float32)
-        rows = np.arange(c.n)
-        cust = c.firm >= 0
-        cols[rows[cust], c.firm[cust]] = 1.0
-        speaking = talked >= 0
-        pos = speaking & ev.positive
-        neg = speaking & ~ev.positive
-        cols[rows[pos], n_f + talked[pos]] = 1.0
-        cols[rows[neg], 2 * n_f + talked[neg]] = 1.0
+        customers = np.flatnonzero(c.firm >= 0)
+        members = np.zeros((customers.size, n_f), dtype=np.float32)
+        members[np.arange(customers.size), c.firm[customers]] = 1.0
+        talkers = np.flatnonzero(ev.talked_about >= 0)
+        about = ev.talked_about[talkers]
+        said = np.zeros((talkers.size, 3 * n_f), dtype=np.float32)
+        rows = np.arange(talkers.size)
+        said[rows, np.where(ev.positive[talkers], about, n_f + about)] = 1.0
         # every talker tells the unit price it pays (or last paid, if it has left)
-        cols[rows[speaking], 3 * n_f + talked[speaking]] = c.price_paid[speaking]
-        summed = np.ascontiguousarray(self.network.neighbour_sum(cols).T)  # firm-major
-        return {"members": summed[:n_f], "positive": summed[n_f:2 * n_f],
-                "negative": summed[2 * n_f:3 * n_f], "talk_price": summed[3 * n_f:],
-                "talk_count": summed[n_f:2 * n_f] + summed[2 * n_f:3 * n_f]}
+        said[rows, 2 * n_f + about] = c.price_paid[talkers]
+        heard = self.network.neighbour_sum_from(talkers, said)
+        return {"members": self.network.neighbour_sum_from(customers, members),
+                "positive": heard[:n_f], "negative": heard[n_f:2 * n_f],
+                "talk_price": heard[2 * n_f:], "talk_count": heard[:n_f] + heard[n_f:2 * n_f]}
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -382,6 +464,8 @@ class RelationshipModel(mesa.Model):
         self.update_attitudes()
         self.advance_lifecycle()
         self.word_of_mouth(u)
+        self.policy_hook("end_week")
+        np.maximum(self.customers.offer_weeks_left - 1, 0, out=self.customers.offer_weeks_left)
         metrics_module.update(self)
         self.datacollector.collect(self)
         self.records.trace_step(self, self.steps)

@@ -146,6 +146,25 @@ class SocialNetwork:
             return values.sum(axis=0) - values
         return self.adjacency @ values
 
+    def neighbour_sum_from(self, nodes: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Sums over each node's neighbours of values held by ``nodes`` only, transposed.
+
+        ``values`` has shape ``(len(nodes), k)`` (every other node holds 0); the
+        result has shape ``(k, n)``, C-contiguous (firm-major), and equals
+        ``neighbour_sum(full).T`` bit for bit: the adjacency is symmetric, so
+        the rows of ``nodes`` transposed are its columns, and each node's terms
+        are added in the same (increasing neighbour) order.  The cost is
+        proportional to the edges of ``nodes``, not to all edges.
+        """
+        values = self._node_values(values, rows=len(nodes))
+        if self.complete:
+            full = np.zeros((self.n, values.shape[1]), dtype=values.dtype)
+            full[nodes] = values
+            return np.ascontiguousarray(self.neighbour_sum(full).T)
+        columns = self.adjacency[nodes].T  # (n, len(nodes)): the adjacency's columns of nodes
+        # one product per column writes each firm-major row directly (no transposing copy)
+        return np.stack([columns @ values[:, j] for j in range(values.shape[1])])
+
     def neighbour_mean(self, values: np.ndarray) -> np.ndarray:
         """Mean of ``values`` over each node's neighbours; 0 for nodes without neighbours.
 
@@ -165,14 +184,18 @@ class SocialNetwork:
         graph.add_edges_from(zip(upper.row.tolist(), upper.col.tolist()))
         return graph
 
-    def _node_values(self, values: np.ndarray) -> np.ndarray:
-        """``values`` as float32 or float64, checked to hold one entry (or row) per node."""
+    def _node_values(self, values: np.ndarray, rows: int | None = None) -> np.ndarray:
+        """``values`` as float32 or float64, checked to hold one entry (or row) per node.
+
+        ``rows`` is the expected number of rows (default: one per node).
+        """
+        rows = self.n if rows is None else rows
         values = np.asarray(values)
         if values.dtype != np.float32:
             values = values.astype(np.float64, copy=False)
-        if values.ndim not in (1, 2) or values.shape[0] != self.n:
+        if values.ndim not in (1, 2) or values.shape[0] != rows:
             raise ValueError(
-                f"values must have shape ({self.n},) or ({self.n}, k), got {values.shape}"
+                f"values must have shape ({rows},) or ({rows}, k), got {values.shape}"
             )
         return values
 

@@ -123,6 +123,23 @@ class Records:
         frame.loc[cols[3] < 0, "end"] = pd.NA
         return frame
 
+    def customers_frame(self, model) -> pd.DataFrame:
+        """Every customer at the end: segment, firm, stage, tenure, realised and forward value."""
+        if not self.config.customers:
+            return pd.DataFrame()
+        c = model.customers
+        names = [f.name for f in model.firms]
+        return pd.DataFrame({
+            "customer": np.arange(c.n, dtype=np.int32),
+            "segment": pd.Categorical.from_codes(c.segment, self._segment_names),
+            "firm": pd.Categorical.from_codes(c.firm, names),
+            "stage": pd.Categorical.from_codes(c.stage, STAGE_NAMES),
+            "tenure": c.tenure,
+            "acquired_step": c.acquired_step,
+            "realised_value": c.realised_value,
+            "forward_value": model.forward_values(),
+        })
+
     def trace_frame(self) -> pd.DataFrame:
         """The trace of chosen customers, one row per customer and step."""
         return pd.DataFrame(self._trace_rows)

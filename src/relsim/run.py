@@ -20,7 +20,7 @@ import pandas as pd
 from relsim.config import ModelConfig, apply_overrides
 from relsim.model import RelationshipModel
 
-TABLES = ("firms", "market", "transactions", "relationships", "cohorts", "trace")
+TABLES = ("firms", "market", "transactions", "relationships", "cohorts", "customers", "trace")
 
 
 def replication_seed(seed: int, replication: int) -> int:
@@ -38,6 +38,7 @@ class RunResult:
     transactions: pd.DataFrame
     relationships: pd.DataFrame
     cohorts: pd.DataFrame
+    customers: pd.DataFrame
     trace: pd.DataFrame
     config: ModelConfig | None = field(default=None, repr=False)
 
@@ -89,6 +90,7 @@ def collect(model: RelationshipModel) -> RunResult:
         transactions=model.records.transactions_frame(names),
         relationships=relationships,
         cohorts=cohort_retention(relationships, model.steps),
+        customers=model.records.customers_frame(model),
         trace=model.records.trace_frame(),
         config=model.config,
     )

@@ -1,0 +1,55 @@
+"""Customer community: a place where customers meet each other and the brand.
+
+Members identify with the brand community, which adds affective commitment
+and makes them talk more about the brand (Algesheimer, Dholakia & Herrmann
+2005; McAlexander, Schouten & Koenig 2002); seeds: "engaging a customer ...
+actively involving them".
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from relsim.params import P
+from relsim.policies.base import Policy, PolicyConfig
+
+
+class CommunityConfig(PolicyConfig):
+    """A brand community."""
+
+    kind: Literal["community"] = "community"
+    join_rate: float = P(0.05, 0.0, 1.0, unit="probability per week",
+                         doc="weekly chance that a customer who is not a member joins")
+    talk_boost: float = P(0.5, 0.0, 20.0, unit="ratio", doc="extra talking by members",
+                          source="Algesheimer, Dholakia & Herrmann 2005")
+    commitment_boost: float = P(0.05, 0.0, 1.0, unit="score",
+                                doc="commitment target bonus of membership",
+                                source="McAlexander, Schouten & Koenig 2002")
+    cost_per_member: float = P(0.01, 0.0, 1e6, unit="currency per member per week",
+                               doc="running cost per member")
+
+
+class Community(Policy):
+    """Run a customer community."""
+
+    kind = "community"
+    config_class = CommunityConfig
+
+    def members(self, model, mine: np.ndarray) -> np.ndarray:
+        return mine & model.customers.community_member
+
+    def commitment_bonus(self, model, mine: np.ndarray) -> np.ndarray:
+        return np.where(self.members(model, mine), self.config.commitment_boost, 0.0)
+
+    def talk_multiplier(self, model, mine: np.ndarray) -> np.ndarray:
+        return np.where(self.members(model, mine), 1.0 + self.config.talk_boost, 1.0)
+
+    def end_week(self, model, mine: np.ndarray) -> None:
+        c = model.customers
+        c.community_member |= mine & (self.draw(model) < self.config.join_rate)
+        self.spend(self.members(model, mine).sum() * self.config.cost_per_member)
+
+    def withdraw(self, model) -> None:
+        model.customers.community_member[self.mine(model)] = False

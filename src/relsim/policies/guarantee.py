@@ -1,0 +1,59 @@
+"""Guarantees and after-sale care.
+
+A service guarantee pays customers back when the service fails and makes the
+failure good; it costs the firm the refunds but repairs satisfaction (Hart
+1988; Boulding & Kirmani 1993: guarantees signal quality).  After-sale care
+contacts customers after the purchase to check all is well (seeds: IKEA's
+10-year guarantee and after-sales service).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from relsim.params import P
+from relsim.policies.base import Encounter, Policy, PolicyConfig
+
+
+class GuaranteeConfig(PolicyConfig):
+    """A service guarantee and after-sale care."""
+
+    kind: Literal["guarantee"] = "guarantee"
+    claim_prob: float = P(0.5, 0.0, 1.0, unit="probability",
+                          doc="share of service failures the customer claims under the guarantee")
+    refund_share: float = P(0.5, 0.0, 1.0, unit="share of price",
+                            doc="share of the price refunded on a claim", source="Hart 1988")
+    restore: float = P(0.5, 0.0, 1.0, unit="share",
+                       doc="share of the encounter's shortfall made good by a claim")
+    care_prob: float = P(0.0, 0.0, 1.0, unit="probability per week",
+                         doc="weekly chance of an after-sale care contact")
+    care_satisfaction: float = P(0.02, 0.0, 1.0, unit="score",
+                                 doc="satisfaction gained from one care contact")
+    cost_per_care: float = P(0.02, 0.0, 1e6, unit="currency per contact",
+                             doc="cost of one after-sale care contact")
+
+
+class Guarantee(Policy):
+    """Refund and repair failures; check on customers after the sale."""
+
+    kind = "guarantee"
+    config_class = GuaranteeConfig
+
+    def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
+        k = self.config
+        claimed = mine & enc.failed & (self.draw(model) < k.claim_prob)
+        repaired = enc.satisfaction + k.restore * np.maximum(0.0, -enc.gap)
+        enc.satisfaction[:] = np.where(claimed, np.minimum(1.0, repaired), enc.satisfaction)
+        refunds = k.refund_share * enc.price_paid * model.customers.basket
+        self.spend(refunds[claimed].sum())
+
+    def end_week(self, model, mine: np.ndarray) -> None:
+        k, c = self.config, model.customers
+        if k.care_prob <= 0:
+            return
+        cared = mine & (self.draw(model) < k.care_prob)
+        c.satisfaction = np.where(cared, np.minimum(1.0, c.satisfaction + k.care_satisfaction),
+                                  c.satisfaction)
+        self.spend(cared.sum() * k.cost_per_care)

@@ -1,0 +1,126 @@
+"""Loyalty programme: points per purchase, tiers, rewards and member benefits.
+
+Members earn points on what they spend, redeem them for rewards and climb
+tiers; members also get benefits such as a longer return window, which
+forgives part of a disappointing encounter (seeds: IKEA Family's 365-day
+returns).  Points and tier status are forfeited on leaving, so they are a
+switching cost: the programme raises retention through dependence
+(calculative commitment), not through trust (Dowling & Uncles 1997;
+Bolton, Kannan & Bramlett 2000; Burnham, Frels & Mahajan 2003).  Withdrawing
+the programme removes that tie at once and is felt as unfair, so churn
+spikes.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import field_validator
+
+from relsim.params import P
+from relsim.policies.base import Encounter, Policy, PolicyConfig
+
+
+class LoyaltyConfig(PolicyConfig):
+    """A points-and-tiers programme."""
+
+    kind: Literal["loyalty"] = "loyalty"
+    join_rate: float = P(0.2, 0.0, 1.0, unit="probability per week",
+                         doc="weekly chance that a customer who is not a member joins")
+    points_per_currency: float = P(10.0, 0.0, 1e6, unit="points per currency",
+                                   doc="points earned per unit of money spent")
+    point_value: float = P(0.01, 0.0, 1e6, unit="currency per point",
+                           doc="value of a point when redeemed (the programme's margin cost)")
+    redeem_threshold: float = P(200.0, 1.0, 1e9, unit="points",
+                                doc="balance at which points are redeemed for a reward")
+    tier_thresholds: list[float] = P([300.0, 1000.0], unit="lifetime points",
+                                     doc="lifetime points needed for each tier above the base")
+    points_weight: float = P(0.3, 0.0, 1.0, unit="score",
+                             doc="most switching cost that an unredeemed balance can add",
+                             source="Burnham, Frels & Mahajan 2003 financial switching costs")
+    points_scale: float = P(1.0, 1e-6, 1e6, unit="currency",
+                            doc="balance value at which 63% of points_weight is reached")
+    tier_switching_cost: float = P(0.15, 0.0, 1.0, unit="score per tier",
+                                   doc="switching cost of the status a tier gives")
+    member_benefit: float = P(0.3, 0.0, 1.0, unit="share",
+                              doc="share of an encounter's shortfall forgiven for members "
+                              "(longer return window)", source="seeds: IKEA Family returns")
+    reward_delight: float = P(0.02, 0.0, 1.0, unit="score",
+                              doc="satisfaction gained when a reward is redeemed",
+                              source="Bolton, Kannan & Bramlett 2000")
+    cost_per_member: float = P(0.005, 0.0, 1e6, unit="currency per member per week",
+                               doc="running cost of the programme per member")
+    withdrawal_unfairness: float = P(0.2, 0.0, 1.0, unit="score",
+                                     doc="fairness members lose when the programme is withdrawn")
+
+    @field_validator("tier_thresholds")
+    @classmethod
+    def _increasing(cls, thresholds: list[float]) -> list[float]:
+        if any(t <= 0 for t in thresholds) or sorted(thresholds) != thresholds:
+            raise ValueError(f"tier_thresholds must be positive and increasing, got {thresholds}")
+        return thresholds
+
+
+def points_switching_cost(points: np.ndarray, tier: np.ndarray, point_value: float,
+                          weight: float, scale: float, per_tier: float) -> np.ndarray:
+    """Switching cost of a balance and a tier: w (1 - exp(-points * value / scale)) + tier * c."""
+    return weight * -np.expm1(-points * point_value / scale) + per_tier * tier
+
+
+def tier_of(lifetime_points: np.ndarray, thresholds: list[float]) -> np.ndarray:
+    """Tier reached with these lifetime points (0 = base)."""
+    return np.searchsorted(np.asarray(thresholds), lifetime_points, side="right").astype(np.int8)
+
+
+class Loyalty(Policy):
+    """Run a loyalty programme for the firm's customers."""
+
+    kind = "loyalty"
+    config_class = LoyaltyConfig
+
+    def members(self, model, mine: np.ndarray) -> np.ndarray:
+        return mine & model.customers.loyalty_member
+
+    def switching_cost(self, model, mine: np.ndarray) -> np.ndarray:
+        c, k = model.customers, self.config
+        cost = points_switching_cost(c.loyalty_points, c.loyalty_tier, k.point_value,
+                                     k.points_weight, k.points_scale, k.tier_switching_cost)
+        return np.where(self.members(model, mine), cost, 0.0)
+
+    def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
+        c, k = model.customers, self.config
+        member = self.members(model, mine)
+        forgiven = member & enc.bought & (enc.gap < 0)
+        enc.satisfaction[:] = np.where(
+            forgiven, np.minimum(1.0, enc.satisfaction - k.member_benefit * enc.gap),
+            enc.satisfaction)
+        earned = np.where(member & enc.bought, enc.price_paid * c.basket * k.points_per_currency,
+                          0.0)
+        c.loyalty_points += earned
+        c.loyalty_earned += earned
+        c.loyalty_tier = np.where(member, tier_of(c.loyalty_earned, k.tier_thresholds),
+                                  c.loyalty_tier)
+        redeem = member & (c.loyalty_points >= k.redeem_threshold)
+        redeemed = np.floor(c.loyalty_points / k.redeem_threshold) * k.redeem_threshold * redeem
+        c.loyalty_points -= redeemed
+        c.satisfaction = np.where(redeem, np.minimum(1.0, c.satisfaction + k.reward_delight),
+                                  c.satisfaction)
+        self.spend(redeemed.sum() * k.point_value)
+
+    def end_week(self, model, mine: np.ndarray) -> None:
+        c = model.customers
+        joining = mine & ~c.loyalty_member & (self.draw(model) < self.config.join_rate)
+        c.loyalty_member |= joining
+        self.spend(self.members(model, mine).sum() * self.config.cost_per_member)
+
+    def withdraw(self, model) -> None:
+        """Ending the programme: balances and tiers are forfeited, members feel cheated."""
+        c = model.customers
+        member = self.members(model, self.mine(model))
+        c.fairness = np.where(member, np.maximum(0.0, c.fairness
+                                                  - self.config.withdrawal_unfairness), c.fairness)
+        c.loyalty_points[member] = 0.0
+        c.loyalty_earned[member] = 0.0
+        c.loyalty_tier[member] = 0
+        c.loyalty_member[member] = False
