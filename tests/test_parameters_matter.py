@@ -29,7 +29,8 @@ NOT_ALONE = {
     "segments[].share": "shares must add up to 1: moved together below",
 }
 ALTERNATIVE = {"network.kind": "erdos_renyi", "record.trace": [3, 4], "n_customers": 400,
-               "network.mean_degree": 4.0, "firms[].policies": [{"kind": "loyalty"}]}
+               "network.mean_degree": 4.0, "firms[].policies": [{"kind": "loyalty"}],
+               "segments[].preset": "status_seeker", "segments[].trust_weight": 0.6}
 
 
 def alternative(row: dict):

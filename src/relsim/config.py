@@ -16,6 +16,7 @@ such as ``adoption__q_per_year`` or ``firms__0__price``), see
 
 from __future__ import annotations
 
+import copy
 import difflib
 from typing import Any, Literal
 
@@ -43,6 +44,8 @@ class NetworkConfig(Section):
     def _edge_list_needs_path(self) -> NetworkConfig:
         if self.kind == "edge_list" and not self.path:
             raise ValueError("kind 'edge_list' needs 'path' (the edge-list file)")
+        if self.kind != "edge_list" and self.path:
+            raise ValueError(f"'path' is only read by kind 'edge_list', not {self.kind!r}")
         return self
 
 
@@ -118,9 +121,30 @@ class FirmConfig(Section):
         return policies
 
 
-class SegmentConfig(Section):
-    """A customer segment: its share and the distribution of its fixed traits."""
+SEGMENT_PRESETS: dict[str, dict[str, Any]] = {
+    "b2c": {},
+    "b2b": {"name": "b2b", "basket": 20.0, "importance": 0.5, "churn_multiplier": 0.5,
+            "trust_weight": 0.45, "trust_loss_multiplier": 1.5, "status_seeking": 0.0,
+            "price_sensitivity": 0.4, "talkativeness": 0.3, "switching_cost": 0.4,
+            "purchase_prob": 0.8},
+    "status_seeker": {"name": "status_seeker", "status_seeking": 0.8, "price_sensitivity": 0.3,
+                      "talkativeness": 0.7, "trust_weight": 0.2},
+}
+"""Segment defaults by preset.  B2B: fewer, larger accounts the firm depends on more,
+longer relationships, trust and reliability weigh more and status not at all
+(seeds: "in B2B ... trust and performance"; Dwyer, Schurr & Oh 1987); status
+seekers value brand status over quality (seeds: the iPhone example)."""
 
+
+class SegmentConfig(Section):
+    """A customer segment: its share and the distribution of its fixed traits.
+
+    ``preset`` (b2c, b2b, status_seeker) fills in that segment type's defaults;
+    keys given alongside it override them.
+    """
+
+    preset: Literal["b2c", "b2b", "status_seeker"] | None = P(
+        None, doc="segment type whose defaults to start from (b2c, b2b, status_seeker)")
     name: str = P("b2c", doc="segment name")
     share: float = P(1.0, 0.0, 1.0, unit="share", doc="share of customers in this segment")
     price_sensitivity: float = P(0.5, 0.0, 1.0, unit="score", doc="mean price sensitivity",
@@ -139,6 +163,23 @@ class SegmentConfig(Section):
                           source="Kumar, Scheer & Steenkamp 1995 interdependence")
     trait_sd: float = P(0.15, 0.0, 0.5, unit="score",
                         doc="spread of traits around their segment means (normal, clipped)")
+    churn_multiplier: float = P(1.0, 0.0, 100.0, unit="ratio",
+                                doc="multiplier on the baseline churn hazard (B2B: longer "
+                                "relationships)", source="Dwyer, Schurr & Oh 1987")
+    trust_weight: float | None = P(None, 0.0, 1.0, unit="weight",
+                                   doc="weight of trust in commitment for this segment "
+                                   "(none: behaviour.commitment_trust_weight)",
+                                   source="seeds: in B2B trust and reliability weigh most")
+    trust_loss_multiplier: float = P(1.0, 0.0, 5.0, unit="ratio",
+                                     doc="multiplier on the trust lost per broken promise "
+                                     "(reliability matters more)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("preset") in SEGMENT_PRESETS:
+            return {**SEGMENT_PRESETS[data["preset"]], **data}
+        return data
 
 
 class BehaviourConfig(Section):
@@ -398,14 +439,20 @@ LEAF_PATHS = {k: v for k, v in _leaf_paths(ModelConfig).items() if v}
 """Unique leaf names usable as flat keyword arguments (``trust_loss`` -> behaviour.trust_loss)."""
 
 
-def _set_path(data: dict, path: tuple[str, ...], value: Any, key: str) -> None:
+def _set_path(data: dict, full: dict, path: tuple[str, ...], value: Any, key: str) -> None:
+    """Set ``value`` at ``path`` in ``data`` (explicitly set values only), filling gaps from ``full``."""
     node: Any = data
-    for i, part in enumerate(path[:-1]):
+    fallback: Any = full
+    for part in path[:-1]:
         if isinstance(node, list):
             idx = _list_index(part, len(node), key)
-            node = node[idx]
+            node, fallback = node[idx], fallback[idx]
         else:
-            node = node.setdefault(part, {})
+            if part not in node:
+                if not isinstance(fallback, dict) or part not in fallback:
+                    raise KeyError(f"unknown parameter {key!r}")
+                node[part] = copy.deepcopy(fallback[part])
+            node, fallback = node[part], fallback[part]
     last = path[-1]
     if isinstance(node, list):
         node[_list_index(last, len(node), key)] = value
@@ -436,11 +483,13 @@ def apply_overrides(config: ModelConfig, overrides: dict[str, Any]) -> ModelConf
     """Return a validated copy of ``config`` with flat or path keyword overrides applied."""
     if not overrides:
         return config
-    data = config.model_dump()
+    # only explicitly set values are carried over, so that e.g. a segment's new
+    # preset fills in every key the user did not set
+    data, full = config.model_dump(exclude_unset=True), config.model_dump()
     for key, value in overrides.items():
         if isinstance(value, BaseModel):
-            value = value.model_dump()
-        _set_path(data, resolve_key(key), value, key)
+            value = value.model_dump(exclude_unset=True)
+        _set_path(data, full, resolve_key(key), value, key)
     return ModelConfig.model_validate(data)
 
 

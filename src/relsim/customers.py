@@ -29,6 +29,8 @@ class Customers:
     personal_switching_cost: np.ndarray  # [0, 1]
     churn_proneness: np.ndarray    # baseline weekly churn probability theta_i
     importance: np.ndarray         # the firm's dependence on an average account of this segment
+    trust_weight: np.ndarray       # weight of trust in commitment (segment)
+    trust_loss_multiplier: np.ndarray  # multiplier on trust lost per broken promise (segment)
     base_purchase_prob: np.ndarray  # weekly purchase probability in awareness
     segment_basket: np.ndarray     # starting basket size
     # relationship state
@@ -121,11 +123,16 @@ def initial_customers(config: ModelConfig, rng: np.random.Generator) -> Customer
     # drawn last: the beta sampler uses a variable number of draws, so churn
     # parameters must not shift the draws of anything else
     proneness = churn_proneness(b.base_churn, b.churn_heterogeneity, n, rng)
+    proneness = np.minimum(1.0, proneness * seg("churn_multiplier"))
+    trust_weight = np.array([b.commitment_trust_weight if s.trust_weight is None
+                             else s.trust_weight for s in segs])[segment]
     return Customers(
         segment=segment,
         **traits,
         churn_proneness=proneness,
         importance=seg("importance"),
+        trust_weight=trust_weight,
+        trust_loss_multiplier=seg("trust_loss_multiplier"),
         base_purchase_prob=seg("purchase_prob"),
         segment_basket=basket,
         stage=np.where(starts, AWARENESS, PROSPECT).astype(np.int8),

@@ -275,7 +275,7 @@ class RelationshipModel(mesa.Model):
         bought = active & (u[U_PURCHASE] < c.purchase_prob)
         enc = Encounter(bought=bought, experienced=None, gap=None, satisfaction=None, kept=None,
                         broken=None, failed=None, complained=None, resolved=None,
-                        trust_loss=np.full(c.n, b.trust_loss),
+                        trust_loss=np.minimum(1.0, b.trust_loss * c.trust_loss_multiplier),
                         complaint_prob=np.full(c.n, b.complaint_prob),
                         price_paid=self.firm_array("price")[f], noticed=np.zeros(c.n, bool))
         self.policy_hook("before_encounters", enc)
@@ -382,7 +382,7 @@ class RelationshipModel(mesa.Model):
         ev.asymmetry[:] = np.where(active, asymmetry, np.nan)
         target = commitment.commitment_target(
             c.trust, c.satisfaction, c.fairness, c.dependence, asymmetry,
-            b.commitment_trust_weight, b.commitment_satisfaction_weight,
+            c.trust_weight, b.commitment_satisfaction_weight,
             b.commitment_fairness_weight, b.commitment_dependence_weight, b.asymmetry_penalty)
         target = np.minimum(1.0, target + sum(self.policy_hook("commitment_bonus"),
                                               np.zeros(c.n)))

@@ -109,7 +109,7 @@ class Policy:
         policy on leaves every other random number of the run unchanged
         (common random numbers between policy variants).
         """
-        return self.rng.random(model.customers.n)
+        return self.rng.random(model.customers.n, dtype=np.float32)
 
     # -------------------------------------------------------------- bookkeeping
     def spend(self, amount: float) -> None:

@@ -62,6 +62,6 @@ class Communication(Policy):
         c, k = model.customers, self.config
         loss = contact_fatigue(k.cadence, k.tolerance, k.fatigue)
         if loss:
-            c.satisfaction = np.where(mine, np.maximum(0.0, c.satisfaction - loss),
-                                      c.satisfaction)
+            idx = np.flatnonzero(mine)
+            c.satisfaction[idx] = np.maximum(0.0, c.satisfaction[idx] - loss)
         self.spend(mine.sum() * k.cadence * k.cost_per_contact)

@@ -46,9 +46,8 @@ class ComplaintHandling(Policy):
         self.firm.recovery_quality = self.config.recovery_quality
 
     def before_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
-        enc.complaint_prob[:] = np.where(mine, np.minimum(1.0, enc.complaint_prob
-                                                          * self.config.ease),
-                                         enc.complaint_prob)
+        idx = np.flatnonzero(mine)
+        enc.complaint_prob[idx] = np.minimum(1.0, enc.complaint_prob[idx] * self.config.ease)
 
     def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
         self.spend((mine & enc.complained).sum() * self.config.cost_per_complaint)

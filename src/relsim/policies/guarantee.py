@@ -43,17 +43,15 @@ class Guarantee(Policy):
 
     def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
         k = self.config
-        claimed = mine & enc.failed & (self.draw(model) < k.claim_prob)
-        repaired = enc.satisfaction + k.restore * np.maximum(0.0, -enc.gap)
-        enc.satisfaction[:] = np.where(claimed, np.minimum(1.0, repaired), enc.satisfaction)
-        refunds = k.refund_share * enc.price_paid * model.customers.basket
-        self.spend(refunds[claimed].sum())
+        idx = np.flatnonzero(mine & enc.failed & (self.draw(model) < k.claim_prob))  # claims
+        repaired = enc.satisfaction[idx] + k.restore * np.maximum(0.0, -enc.gap[idx])
+        enc.satisfaction[idx] = np.minimum(1.0, repaired)
+        self.spend((k.refund_share * enc.price_paid[idx] * model.customers.basket[idx]).sum())
 
     def end_week(self, model, mine: np.ndarray) -> None:
         k, c = self.config, model.customers
         if k.care_prob <= 0:
             return
-        cared = mine & (self.draw(model) < k.care_prob)
-        c.satisfaction = np.where(cared, np.minimum(1.0, c.satisfaction + k.care_satisfaction),
-                                  c.satisfaction)
-        self.spend(cared.sum() * k.cost_per_care)
+        cared = np.flatnonzero(mine & (self.draw(model) < k.care_prob))
+        c.satisfaction[cared] = np.minimum(1.0, c.satisfaction[cared] + k.care_satisfaction)
+        self.spend(len(cared) * k.cost_per_care)

@@ -84,28 +84,28 @@ class Loyalty(Policy):
 
     def switching_cost(self, model, mine: np.ndarray) -> np.ndarray:
         c, k = model.customers, self.config
-        cost = points_switching_cost(c.loyalty_points, c.loyalty_tier, k.point_value,
-                                     k.points_weight, k.points_scale, k.tier_switching_cost)
-        return np.where(self.members(model, mine), cost, 0.0)
+        idx = np.flatnonzero(self.members(model, mine))
+        cost = np.zeros(c.n)
+        cost[idx] = points_switching_cost(c.loyalty_points[idx], c.loyalty_tier[idx],
+                                          k.point_value, k.points_weight, k.points_scale,
+                                          k.tier_switching_cost)
+        return cost
 
     def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
         c, k = model.customers, self.config
-        member = self.members(model, mine)
-        forgiven = member & enc.bought & (enc.gap < 0)
-        enc.satisfaction[:] = np.where(
-            forgiven, np.minimum(1.0, enc.satisfaction - k.member_benefit * enc.gap),
-            enc.satisfaction)
-        earned = np.where(member & enc.bought, enc.price_paid * c.basket * k.points_per_currency,
-                          0.0)
-        c.loyalty_points += earned
-        c.loyalty_earned += earned
-        c.loyalty_tier = np.where(member, tier_of(c.loyalty_earned, k.tier_thresholds),
-                                  c.loyalty_tier)
-        redeem = member & (c.loyalty_points >= k.redeem_threshold)
-        redeemed = np.floor(c.loyalty_points / k.redeem_threshold) * k.redeem_threshold * redeem
-        c.loyalty_points -= redeemed
-        c.satisfaction = np.where(redeem, np.minimum(1.0, c.satisfaction + k.reward_delight),
-                                  c.satisfaction)
+        idx = np.flatnonzero(self.members(model, mine) & enc.bought)  # members who bought
+        shortfall = np.maximum(0.0, -enc.gap[idx])
+        enc.satisfaction[idx] = np.minimum(1.0, enc.satisfaction[idx]
+                                           + k.member_benefit * shortfall)
+        earned = enc.price_paid[idx] * c.basket[idx] * k.points_per_currency
+        c.loyalty_points[idx] += earned
+        c.loyalty_earned[idx] += earned
+        c.loyalty_tier[idx] = tier_of(c.loyalty_earned[idx], k.tier_thresholds)
+        points = c.loyalty_points[idx]
+        redeemed = np.floor(points / k.redeem_threshold) * k.redeem_threshold
+        c.loyalty_points[idx] = points - redeemed
+        delighted = idx[redeemed > 0]
+        c.satisfaction[delighted] = np.minimum(1.0, c.satisfaction[delighted] + k.reward_delight)
         self.spend(redeemed.sum() * k.point_value)
 
     def end_week(self, model, mine: np.ndarray) -> None:

@@ -52,6 +52,7 @@ class Pricing(Policy):
             self.firm.newcomer_discount = self.config.new_customer_discount
 
     def before_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
-        paid = new_customer_price(self.firm.price, model.customers.tenure,
-                                  self.config.new_customer_discount, self.config.new_customer_weeks)
-        enc.price_paid[:] = np.where(mine, paid, enc.price_paid)
+        idx = np.flatnonzero(mine)
+        enc.price_paid[idx] = new_customer_price(self.firm.price, model.customers.tenure[idx],
+                                                 self.config.new_customer_discount,
+                                                 self.config.new_customer_weeks)

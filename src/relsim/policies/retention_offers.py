@@ -82,10 +82,9 @@ class RetentionOffers(Policy):
             return
         score = churn_risk_score(c.weeks_since_purchase, c.recent_complaints, c.tenure,
                                  k.recency_weight, k.complaint_weight, k.newness_weight)
-        accepted = riskiest(score, mine, k.target_share) & (u < k.acceptance)
-        c.satisfaction = np.where(accepted, np.minimum(1.0, c.satisfaction
-                                                       + k.satisfaction_boost), c.satisfaction)
-        c.fairness = np.where(accepted, np.minimum(1.0, c.fairness + k.fairness_boost),
-                              c.fairness)
+        accepted = np.flatnonzero(riskiest(score, mine, k.target_share) & (u < k.acceptance))
+        c.satisfaction[accepted] = np.minimum(1.0, c.satisfaction[accepted]
+                                              + k.satisfaction_boost)
+        c.fairness[accepted] = np.minimum(1.0, c.fairness[accepted] + k.fairness_boost)
         c.offer_weeks_left[accepted] = k.offer_weeks
-        self.spend(accepted.sum() * k.offer_value)
+        self.spend(len(accepted) * k.offer_value)

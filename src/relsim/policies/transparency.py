@@ -43,7 +43,7 @@ class Transparency(Policy):
     config_class = TransparencyConfig
 
     def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
-        noticed = mine & enc.broken & (self.draw(model) < self.config.notice_prob)
-        enc.trust_loss[:] = softened_trust_loss(enc.trust_loss, noticed, self.config.softening)
-        enc.noticed |= noticed
-        self.spend(noticed.sum() * self.config.cost_per_notice)
+        idx = np.flatnonzero(mine & enc.broken & (self.draw(model) < self.config.notice_prob))
+        enc.trust_loss[idx] = softened_trust_loss(enc.trust_loss[idx], True, self.config.softening)
+        enc.noticed[idx] = True
+        self.spend(len(idx) * self.config.cost_per_notice)

@@ -12,16 +12,17 @@ import numpy as np
 
 
 def commitment_target(trust: np.ndarray, satisfaction: np.ndarray, fairness: np.ndarray,
-                      dependence: np.ndarray, asymmetry: np.ndarray, w_trust: float,
+                      dependence: np.ndarray, asymmetry: np.ndarray, w_trust: np.ndarray | float,
                       w_satisfaction: float, w_fairness: float, w_dependence: float,
                       asymmetry_penalty: float) -> np.ndarray:
     """Commitment implied by the relationship's qualities, in [0, 1].
 
     C* = (w_T T + w_S S + w_F F + w_D D) / (w_T + w_S + w_F + w_D) - penalty * asymmetry
     """
-    total = w_trust + w_satisfaction + w_fairness + w_dependence
-    base = (w_trust * trust + w_satisfaction * satisfaction + w_fairness * fairness
-            + w_dependence * dependence) / total if total else np.zeros_like(trust)
+    total = w_trust + w_satisfaction + w_fairness + w_dependence  # weights may vary by segment
+    weighted = (w_trust * trust + w_satisfaction * satisfaction + w_fairness * fairness
+                + w_dependence * dependence)
+    base = np.divide(weighted, total, out=np.zeros_like(trust), where=np.asarray(total) > 0)
     return np.clip(base - asymmetry_penalty * asymmetry, 0.0, 1.0)
 
 

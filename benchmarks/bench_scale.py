@@ -1,0 +1,356 @@
+"""Scale benchmark: relsim at 100,000 and 1,000,000 customers against one-object-per-customer Mesa.
+
+Run from the repository root::
+
+    python benchmarks/bench_scale.py                 # the full benchmark (a few minutes)
+    python benchmarks/bench_scale.py --quick         # tiny smoke configuration (seconds)
+    python benchmarks/bench_scale.py --repeats 3 --json figures.json
+
+Every measurement runs in a fresh Python subprocess (this script with the
+hidden ``--child`` option), so its peak memory (``ru_maxrss`` of the child:
+the high-water mark of its resident set, imports included) is that run's
+alone.  For each run the child reports the time to build the social network,
+to construct the model on it, to run the steps, their sum (the wall time of
+the simulation) and microseconds per customer-step (run time / (customers x
+steps)).
+
+relsim runs are ``RelationshipModel(n_customers=N, network__kind="watts_strogatz",
+network__mean_degree=10, transactions=False, rng=seed)`` with the default
+three firms, plus one run at the largest size with the transaction log on
+(``transactions=True``, the default) to show its memory.  The naive runs use
+``naive_mesa.NaiveRelationshipModel`` (one Mesa agent per customer, a subset
+of relsim's rules) at two sizes.  Both models are also run with every
+customer in a relationship at the start (``adoption__initial_customer_share=1``),
+where each naive agent does all of its subset's work every step.
+
+With ``--repeats R`` every run is repeated R times (fresh subprocesses) and
+the medians are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+if importlib.util.find_spec("relsim") is None and SRC.is_dir():
+    sys.path.insert(0, str(SRC))  # not installed and no PYTHONPATH: use this checkout
+
+TARGET_WALL_S = 60.0
+TARGET_PEAK_MB = 4096.0
+TARGET_RATIO = 30.0
+QUICK = {"sizes": [2000, 5000], "steps": 3, "naive_size": 2000, "naive_check_size": 4000,
+         "naive_steps": 2}
+"""Argument values of ``--quick`` (a smoke test of the whole pipeline, not a measurement)."""
+
+TIMINGS = ("network_s", "construct_s", "run_s", "wall_s", "us_per_customer_step",
+           "import_rss_mb", "peak_rss_mb")
+"""Numeric fields a child reports (medians over repeats)."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark run: which model, how many customers and steps, which options."""
+
+    model: str                 # "relsim" or "naive"
+    customers: int
+    steps: int
+    transactions: bool = False
+    initial_share: float | None = None  # None: the configured default (0.3)
+
+    @property
+    def label(self) -> str:
+        """Short description for the table."""
+        options = [f"{self.model}"]
+        if self.transactions:
+            options.append("+log")
+        if self.initial_share is not None:
+            options.append(f"share={self.initial_share:g}")
+        return " ".join(options)
+
+    def params(self) -> dict[str, Any]:
+        """Keyword parameters of RelationshipModel / NaiveRelationshipModel for this case."""
+        params: dict[str, Any] = {"n_customers": self.customers,
+                                  "network__kind": "watts_strogatz",
+                                  "network__mean_degree": 10,
+                                  "transactions": self.transactions}
+        if self.initial_share is not None:
+            params["adoption__initial_customer_share"] = self.initial_share
+        return params
+
+
+# --------------------------------------------------------------------------- child side
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (ru_maxrss is KB on Linux, B on mac)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
+
+
+def timed(function, *args, **kwargs) -> tuple[Any, float]:
+    """Call ``function`` and return its result and the elapsed wall time in seconds."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def run_relsim(case: Case, seed: int) -> tuple[float, float, float]:
+    """Build the network, construct a RelationshipModel on it, run it: the three times."""
+    import numpy as np
+
+    from relsim import RelationshipModel
+    from relsim.config import ModelConfig, apply_overrides
+    from relsim.network import build_network
+
+    config = apply_overrides(ModelConfig(), case.params())
+    net = config.network
+    network, network_s = timed(build_network, net.kind, case.customers,
+                               np.random.default_rng(seed), mean_degree=net.mean_degree,
+                               rewire_prob=net.rewire_prob)
+    model, construct_s = timed(RelationshipModel, config, rng=seed, network=network)
+    _, run_s = timed(model.run, case.steps)
+    return network_s, construct_s, run_s
+
+
+def run_naive(case: Case, seed: int) -> tuple[float, float, float]:
+    """Build the networkx graph, construct the one-agent-per-customer model, run it."""
+    import numpy as np
+    from naive_mesa import NaiveRelationshipModel, default_graph
+
+    from relsim.config import ModelConfig, apply_overrides
+
+    config = apply_overrides(ModelConfig(), case.params())
+    graph, network_s = timed(default_graph, config, np.random.default_rng(seed))
+    model, construct_s = timed(NaiveRelationshipModel, config, rng=seed, graph=graph)
+    _, run_s = timed(model.run, case.steps)
+    return network_s, construct_s, run_s
+
+
+RUNNERS = {"relsim": run_relsim, "naive": run_naive}
+
+
+def measure(case: Case, seed: int) -> dict[str, float]:
+    """Run one case in this process and return its timings and memory."""
+    # import what either model needs first: import_rss_mb is then the same baseline for all runs
+    import naive_mesa  # noqa: F401
+
+    import relsim  # noqa: F401
+
+    import_rss = peak_rss_mb()
+    network_s, construct_s, run_s = RUNNERS[case.model](case, seed)
+    return {"network_s": network_s, "construct_s": construct_s, "run_s": run_s,
+            "wall_s": network_s + construct_s + run_s,
+            "us_per_customer_step": 1e6 * run_s / (case.customers * case.steps),
+            "import_rss_mb": import_rss, "peak_rss_mb": peak_rss_mb()}
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def measure_in_subprocess(case: Case, seed: int) -> dict[str, float]:
+    """Run one case in a fresh interpreter (this script with --child) and parse its JSON line."""
+    spec = json.dumps({"case": asdict(case), "seed": seed})
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", spec],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark child for {case} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure_median(case: Case, repeats: int, seed: int) -> dict[str, Any]:
+    """Median of each timing over ``repeats`` fresh-subprocess runs of ``case``."""
+    runs = [measure_in_subprocess(case, seed) for _ in range(repeats)]
+    medians = {name: statistics.median(r[name] for r in runs) for name in TIMINGS}
+    return {**asdict(case), "label": case.label, "repeats": repeats, **medians}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The cases of a benchmark and the roles some of them play in the summary."""
+
+    cases: list[Case]
+    largest: Case          # relsim at the largest size
+    relsim_at_naive: Case  # relsim at the naive model's size
+    naive: Case
+    naive_check: Case      # the naive model at a second size
+    relsim_active: Case    # every customer in a relationship, at the naive size
+    naive_active: Case
+
+
+def make_plan(args: argparse.Namespace) -> Plan:
+    """All cases to run, in order, without duplicates."""
+    relsim = [Case("relsim", n, args.steps) for n in args.sizes]
+    largest = max(relsim, key=lambda c: c.customers)
+    naive = Case("naive", args.naive_size, args.naive_steps)
+    roles = dict(
+        largest=largest,
+        relsim_at_naive=Case("relsim", args.naive_size, args.steps),
+        naive=naive,
+        naive_check=replace(naive, customers=args.naive_check_size),
+        relsim_active=Case("relsim", args.naive_size, args.steps, initial_share=1.0),
+        naive_active=replace(naive, initial_share=1.0),
+    )
+    ordered = [*relsim, replace(largest, transactions=True), *roles.values()]
+    return Plan(cases=list(dict.fromkeys(ordered)), **roles)
+
+
+def ratio(naive: dict[str, Any], relsim: dict[str, Any]) -> float:
+    """How many times faster relsim is per customer-step."""
+    return naive["us_per_customer_step"] / relsim["us_per_customer_step"]
+
+
+def summarise(plan: Plan, results: dict[Case, dict[str, Any]]) -> dict[str, Any]:
+    """Targets and ratios from the measured cases."""
+    largest = results[plan.largest]
+    return {
+        "largest_customers": plan.largest.customers,
+        "largest_wall_s": largest["wall_s"],
+        "largest_peak_rss_mb": largest["peak_rss_mb"],
+        "wall_target_met": largest["wall_s"] < TARGET_WALL_S,
+        "memory_target_met": largest["peak_rss_mb"] < TARGET_PEAK_MB,
+        "naive_us_per_customer_step": results[plan.naive]["us_per_customer_step"],
+        "naive_check_us_per_customer_step": results[plan.naive_check]["us_per_customer_step"],
+        "ratio_naive_vs_relsim_largest": ratio(results[plan.naive], largest),
+        "ratio_naive_vs_relsim_same_size": ratio(results[plan.naive],
+                                                 results[plan.relsim_at_naive]),
+        "ratio_all_active_same_size": ratio(results[plan.naive_active],
+                                            results[plan.relsim_active]),
+    }
+
+
+TABLE = (("case", "label", "{:<22}"), ("customers", "customers", "{:>10,}"),
+         ("steps", "steps", "{:>5}"), ("network s", "network_s", "{:>9.2f}"),
+         ("construct s", "construct_s", "{:>11.2f}"), ("run s", "run_s", "{:>8.2f}"),
+         ("wall s", "wall_s", "{:>8.2f}"), ("us/cust-step", "us_per_customer_step", "{:>12.3f}"),
+         ("imports MB", "import_rss_mb", "{:>10.0f}"), ("peak RSS MB", "peak_rss_mb", "{:>11.0f}"))
+"""Columns of the results table: header, field, format."""
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """The results as a fixed-width text table."""
+    widths = [len(fmt.format(rows[0][field])) if rows else len(head)
+              for head, field, fmt in TABLE]
+    header = "  ".join(head.rjust(w) if i else head.ljust(w)
+                       for i, ((head, _, _), w) in enumerate(zip(TABLE, widths)))
+    lines = [header, "-" * len(header)]
+    lines += ["  ".join(fmt.format(row[field]) for _, field, fmt in TABLE) for row in rows]
+    return "\n".join(lines)
+
+
+def format_summary(summary: dict[str, Any], plan: Plan) -> str:
+    """Targets and ratios in words."""
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    s = summary
+    n = f"{plan.largest.customers:,} customers x {plan.largest.steps} steps"
+    growth = 100.0 * (s["naive_check_us_per_customer_step"] / s["naive_us_per_customer_step"] - 1)
+    return "\n".join([
+        f"relsim {n}: wall {s['largest_wall_s']:.1f} s (target < {TARGET_WALL_S:.0f} s: "
+        f"{verdict(s['wall_target_met'])}), peak RSS {s['largest_peak_rss_mb']:.0f} MB "
+        f"(target < {TARGET_PEAK_MB:.0f} MB: {verdict(s['memory_target_met'])})",
+        f"naive Mesa us/customer-step: {s['naive_us_per_customer_step']:.3f} at "
+        f"{plan.naive.customers:,} customers, {s['naive_check_us_per_customer_step']:.3f} at "
+        f"{plan.naive_check.customers:,} ({growth:+.0f}%)",
+        f"ratio naive/relsim us per customer-step, relsim at {plan.largest.customers:,}: "
+        f"{s['ratio_naive_vs_relsim_largest']:.1f}x (target >= {TARGET_RATIO:.0f}x: "
+        f"{verdict(s['ratio_naive_vs_relsim_largest'] >= TARGET_RATIO)})",
+        f"ratio naive/relsim us per customer-step, both at {plan.naive.customers:,}: "
+        f"{s['ratio_naive_vs_relsim_same_size']:.1f}x",
+        f"ratio with every customer in a relationship, both at {plan.naive.customers:,}: "
+        f"{s['ratio_all_active_same_size']:.1f}x",
+    ])
+
+
+def machine() -> dict[str, Any]:
+    """Where the benchmark ran."""
+    import mesa
+    import numpy
+    import scipy
+
+    return {"cpus": os.cpu_count(), "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "python": platform.python_version(), "numpy": numpy.__version__,
+            "scipy": scipy.__version__, "mesa": mesa.__version__,
+            "relsim": str(Path(importlib.util.find_spec("relsim").origin).parent)}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line options (``--quick`` replaces the sizes by a tiny configuration)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000],
+                        help="relsim customer counts (default: 100000 1000000)")
+    parser.add_argument("--steps", type=int, default=52, help="relsim steps (default: 52)")
+    parser.add_argument("--naive-size", type=int, default=20_000,
+                        help="customers of the one-object-per-customer run (default: 20000)")
+    parser.add_argument("--naive-check-size", type=int, default=100_000,
+                        help="second naive size, to show how its per-customer cost scales "
+                        "(default: 100000)")
+    parser.add_argument("--naive-steps", type=int, default=5,
+                        help="steps of the naive runs (default: 5)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="fresh-process repeats of each run; medians are reported")
+    parser.add_argument("--seed", type=int, default=1, help="seed of every run (default: 1)")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny smoke configuration: " + json.dumps(QUICK))
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        for name, value in QUICK.items():
+            setattr(args, name, value)
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    return args
+
+
+def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
+    """Run every case (printing progress), print the table and summary, return the figures."""
+    plan = make_plan(args)
+    results: dict[Case, dict[str, Any]] = {}
+    for case in plan.cases:
+        print(f"running {case.label}: {case.customers:,} customers x {case.steps} steps ...",
+              flush=True)
+        results[case] = measure_median(case, args.repeats, args.seed)
+    summary = summarise(plan, results)
+    rows = list(results.values())
+    what = f"median of {args.repeats} runs" if args.repeats > 1 else "one run"
+    print(f"\nresults ({what} per row, each in a fresh process; seed {args.seed})")
+    print(format_table(rows))
+    print()
+    print(format_summary(summary, plan))
+    return {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
+            "arguments": {k: v for k, v in vars(args).items() if k not in ("child", "json")},
+            "runs": rows, "summary": summary}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: the benchmark, or one measurement when called as a child."""
+    args = parse_args(argv)
+    if args.child:
+        spec = json.loads(args.child)
+        print(json.dumps(measure(Case(**spec["case"]), spec["seed"])))
+        return 0
+    figures = run_benchmark(args)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"\nfigures written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
