@@ -52,6 +52,7 @@ if importlib.util.find_spec("relsim") is None and SRC.is_dir():
 TARGET_WALL_S = 60.0
 TARGET_PEAK_MB = 4096.0
 TARGET_RATIO = 30.0
+TARGET_POLICY_SLOWDOWN = 1.5
 QUICK = {"sizes": [2000, 5000], "steps": 3, "naive_size": 2000, "naive_check_size": 4000,
          "naive_steps": 2}
 """Argument values of ``--quick`` (a smoke test of the whole pipeline, not a measurement)."""
@@ -70,6 +71,7 @@ class Case:
     steps: int
     transactions: bool = False
     initial_share: float | None = None  # None: the configured default (0.3)
+    policies: bool = False     # every policy kind switched on for every firm
 
     @property
     def label(self) -> str:
@@ -77,6 +79,8 @@ class Case:
         options = [f"{self.model}"]
         if self.transactions:
             options.append("+log")
+        if self.policies:
+            options.append("+policies")
         if self.initial_share is not None:
             options.append(f"share={self.initial_share:g}")
         return " ".join(options)
@@ -89,6 +93,13 @@ class Case:
                                   "transactions": self.transactions}
         if self.initial_share is not None:
             params["adoption__initial_customer_share"] = self.initial_share
+        if self.policies:
+            from relsim.config import ModelConfig
+            from relsim.policies import POLICY_CLASSES
+
+            every = [{"kind": kind} for kind in POLICY_CLASSES]
+            params["firms"] = [{**f.model_dump(exclude_unset=True), "policies": every}
+                               for f in ModelConfig().firms]
         return params
 
 
@@ -189,6 +200,7 @@ class Plan:
     naive_check: Case      # the naive model at a second size
     relsim_active: Case    # every customer in a relationship, at the naive size
     naive_active: Case
+    largest_policies: Case  # relsim at the largest size with every policy on
 
 
 def make_plan(args: argparse.Namespace) -> Plan:
@@ -204,6 +216,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
         relsim_active=Case("relsim", args.naive_size, args.steps, initial_share=1.0),
         naive_active=replace(naive, initial_share=1.0),
     )
+    roles["largest_policies"] = replace(largest, policies=True)
     ordered = [*relsim, replace(largest, transactions=True), *roles.values()]
     return Plan(cases=list(dict.fromkeys(ordered)), **roles)
 
@@ -229,6 +242,7 @@ def summarise(plan: Plan, results: dict[Case, dict[str, Any]]) -> dict[str, Any]
                                                  results[plan.relsim_at_naive]),
         "ratio_all_active_same_size": ratio(results[plan.naive_active],
                                             results[plan.relsim_active]),
+        "policy_slowdown": results[plan.largest_policies]["run_s"] / largest["run_s"],
     }
 
 
@@ -273,6 +287,10 @@ def format_summary(summary: dict[str, Any], plan: Plan) -> str:
         f"{s['ratio_naive_vs_relsim_same_size']:.1f}x",
         f"ratio with every customer in a relationship, both at {plan.naive.customers:,}: "
         f"{s['ratio_all_active_same_size']:.1f}x",
+        f"every policy kind on for every "
+        f"firm at {plan.largest.customers:,}: {s['policy_slowdown']:.2f}x the run time without "
+        f"(target <= {TARGET_POLICY_SLOWDOWN:g}x: "
+        f"{verdict(s['policy_slowdown'] <= TARGET_POLICY_SLOWDOWN)})",
     ])
 
 
