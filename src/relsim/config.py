@@ -101,6 +101,9 @@ class FirmConfig(Section):
     recovery_quality: float = P(0.6, 0.0, 1.0, unit="score",
                                 doc="quality of a resolved complaint (1 = excellent recovery)",
                                 source="Smith & Bolton 1998")
+    entry_step: int = P(0, 0, 100_000, unit="step",
+                        doc="week the firm enters the market: before it, nobody can choose it "
+                        "and it does not advertise (a competitor entering)")
     service_cost: float = P(0.05, 0.0, 1e6, unit="currency per customer per week",
                             doc="cost to serve one customer for a week (retention cost)",
                             source="seeds: keeping a customer is several times cheaper "

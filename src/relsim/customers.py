@@ -107,7 +107,7 @@ def initial_customers(config: ModelConfig, rng: np.random.Generator) -> Customer
 
     sd = seg("trait_sd")
     starts = rng.random(n) < config.adoption.initial_customer_share
-    adv = np.array([f.advertising for f in firms], dtype=float)
+    adv = np.array([f.advertising * (f.entry_step == 0) for f in firms], dtype=float)
     adv = adv / adv.sum() if adv.sum() > 0 else np.full(n_firms, 1.0 / n_firms)
     firm = np.where(starts, rng.choice(n_firms, size=n, p=adv), -1).astype(np.int16)
     promise = np.array([f.promise for f in firms])

@@ -14,7 +14,8 @@ import mesa
 from relsim.config import FirmConfig
 from relsim.policies import build_policy
 
-LEVERS = tuple(name for name in FirmConfig.model_fields if name not in ("name", "policies"))
+LEVERS = tuple(name for name in FirmConfig.model_fields
+               if name not in ("name", "policies", "entry_step"))
 """Firm attributes that policies may change week by week."""
 
 
@@ -40,6 +41,13 @@ class Firm(mesa.Agent):
         for lever in LEVERS:
             setattr(self, lever, getattr(self.config, lever))
         self.newcomer_discount = 0.0  # share off the price advertised to newcomers
+        if not self.in_market:
+            self.advertising = 0.0
+
+    @property
+    def in_market(self) -> bool:
+        """False before the firm's entry step."""
+        return self.model.steps >= self.config.entry_step
 
     @property
     def active_policies(self) -> list:

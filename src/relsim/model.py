@@ -223,7 +223,7 @@ class RelationshipModel(mesa.Model):
         churned = active & (u[U_CHURN] < hazard)
         knows_rival = rivals.any(axis=0)
         switching = churned & knows_rival & (u[U_SWITCH] < b.switch_share)
-        weights = choice.logit_weights(utility)
+        weights = choice.logit_weights(utility) * self.firm_array("in_market")[:, None]
         new_firm = choice.choose(weights * rivals, u[U_SWITCH_CHOICE])
         lapsed = c.stage == DISSOLUTION
         ev.churned_from[:] = np.where(churned, c.firm, -1)
@@ -252,7 +252,8 @@ class RelationshipModel(mesa.Model):
             u[U_ADOPT] < adoption.adoption_hazard(a.p_per_year, a.q_per_year, share))
         from_ads = u[U_SOURCE] < adoption.advertising_share(a.p_per_year, a.q_per_year, share)
         scale = np.where(from_ads[None, :], self.firm_array("advertising")[:, None], members)
-        picked = choice.choose(choice.logit_weights(utility) * scale,
+        in_market = self.firm_array("in_market")[:, None]
+        picked = choice.choose(choice.logit_weights(utility) * scale * in_market,
                                u[U_ADOPT_CHOICE])
         adopting &= picked >= 0
         ev.adopted_ad[:] = np.where(adopting & from_ads, picked, -1)

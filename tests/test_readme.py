@@ -1,0 +1,27 @@
+"""The README's examples work as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from relsim.scenario import validate_scenario
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_readme_yaml_scenario_is_valid():
+    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text(), flags=re.S)
+    assert blocks
+    for block in blocks:
+        scenario = validate_scenario(yaml.safe_load(block), "README.md")
+        assert scenario.firms[0].policies
+
+
+def test_readme_quick_start_test_command_is_what_ci_runs():
+    text = README.read_text()
+    ci = (README.parent / ".ci" / "run").read_text()
+    command = re.search(r"# 2\. .*\n(.*)\n", text).group(1)
+    assert command in ci
