@@ -93,7 +93,7 @@ def initial_customers(config: ModelConfig, rng: np.random.Generator) -> Customer
     """Draw traits by segment and place the initial customer base with the firms.
 
     A share ``adoption.initial_customer_share`` of customers starts in the
-    awareness stage with a firm chosen in proportion to advertising weight;
+    awareness stage, with a tenure of 13 to 104 weeks, with a firm chosen in proportion to advertising weight;
     the rest are prospects.  Everyone knows the firms they were assigned to.
     """
     n, firms, segs = config.n_customers, config.firms, config.segments
@@ -120,6 +120,8 @@ def initial_customers(config: ModelConfig, rng: np.random.Generator) -> Customer
     traits = {name: _trait(rng, seg(attr), sd) for name, attr in (
         ("price_sensitivity", "price_sensitivity"), ("talkativeness", "talkativeness"),
         ("status_seeking", "status_seeking"), ("personal_switching_cost", "switching_cost"))}
+    # the initial base has been with its firm for a while (13 weeks to 2 years)
+    tenure = np.where(starts, rng.integers(13, 105, size=n), 0).astype(np.int32)
     # drawn last: the beta sampler uses a variable number of draws, so churn
     # parameters must not shift the draws of anything else
     proneness = churn_proneness(b.base_churn, b.churn_heterogeneity, n, rng)
@@ -138,7 +140,7 @@ def initial_customers(config: ModelConfig, rng: np.random.Generator) -> Customer
         stage=np.where(starts, AWARENESS, PROSPECT).astype(np.int8),
         firm=firm,
         former_firm=np.full(n, -1, dtype=np.int16),
-        tenure=np.zeros(n, dtype=np.int32),
+        tenure=tenure,
         acquired_step=np.where(starts, -2, -1).astype(np.int32),
         started_step=np.zeros(n, dtype=np.int32),
         trust=np.full(n, b.initial_trust),
