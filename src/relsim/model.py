@@ -345,9 +345,12 @@ class RelationshipModel(mesa.Model):
     def forward_values(self) -> np.ndarray:
         """Each customer's forward lifetime value at its current state (0 without a firm)."""
         c, f = self.customers, np.maximum(self.customers.firm, 0)
-        weekly = (c.purchase_prob * c.basket * (c.price_paid - self.firm_array("unit_cost")[f])
+        buys = lifecycle.purchase_probability(c.base_purchase_prob, c.stage)
+        weekly = (buys * c.basket * (c.price_paid - self.firm_array("unit_cost")[f])
                   - self.firm_array("service_cost")[f])
-        value = economics.forward_clv(weekly, 1.0 - np.nan_to_num(self.events.churn_hazard),
+        hazard = self.events.churn_hazard  # not yet drawn at step 0: the baseline proneness
+        hazard = np.where(np.isnan(hazard), c.churn_proneness, hazard)
+        value = economics.forward_clv(weekly, 1.0 - hazard,
                                       self.config.economics.discount_rate_per_step)
         return np.where(c.firm >= 0, value, 0.0)
 
