@@ -30,7 +30,8 @@ NOT_ALONE = {
 }
 ALTERNATIVE = {"network.kind": "erdos_renyi", "record.trace": [3, 4], "n_customers": 400,
                "network.mean_degree": 4.0, "firms[].policies": [{"kind": "loyalty"}],
-               "segments[].preset": "status_seeker", "segments[].trust_weight": 0.6}
+               "segments[].preset": "status_seeker", "segments[].trust_weight": 0.6,
+               "firms[].entry_step": 5}
 
 
 def alternative(row: dict):
