@@ -128,3 +128,33 @@ def test_edge_list_is_checked_at_load_and_resolved_beside_the_scenario(tmp_path)
 def test_json_schema_lists_run_settings():
     properties = Scenario.model_json_schema()["properties"]
     assert {"seed", "replications", "name", "description", "n_customers"} <= set(properties)
+
+
+def test_policy_errors_point_at_the_key_and_suggest_a_close_match():
+    assert error_of("firms:\n  - name: A\n    policies:\n      - kind: loyalty_card\n"
+                    ).startswith("s.yaml:4:9: firms.0.policies.0.kind: unknown kind "
+                                 "'loyalty_card'; did you mean 'loyalty'? expected one of: ")
+    assert error_of("firms:\n  - name: A\n    policies:\n      - kind: loyalty\n"
+                    "        points_per_currenc: 3\n") == (
+        "s.yaml:5:9: firms.0.policies.0.points_per_currenc: unknown key; did you mean "
+        "'points_per_currency'?")
+    assert error_of("firms:\n  - name: A\n    policies:\n      - kind: loyalty\n"
+                    "        start: 5\n        stop: 5\n").startswith(
+        "s.yaml:6:9: firms.0.policies.0.stop: stop (5) must come after start (5)")
+
+
+def test_variant_errors_point_into_the_variant():
+    text = "variants:\n  a:\n    firms.0.policies:\n      - {kind: referral, reward: -1}\n"
+    message = error_of(text)
+    assert message.startswith("s.yaml:4:26: variants.a.firms.0.policies.0.reward: ")
+    assert error_of("variants:\n  a:\n    trust_loss: 0.1\n    trust_loss: 0.2\n") == (
+        "s.yaml:4:5: variants.a.trust_loss: invalid YAML: duplicate key 'trust_loss' "
+        "(first at line 3)")
+
+
+def test_json_schema_describes_variants_for_editors():
+    variants = Scenario.model_json_schema()["properties"]["variants"]
+    assert variants["propertyNames"] == {"pattern": "^[A-Za-z0-9_-]{1,64}$"}
+    keys = variants["additionalProperties"]["properties"]
+    assert keys["behaviour.trust_loss"]["maximum"] == 1.0
+    assert {"n_customers", "firms", "network.kind"} <= set(keys) and "steps" not in keys

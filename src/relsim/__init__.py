@@ -8,6 +8,7 @@ Quick use::
     model = relsim.RelationshipModel(n_customers=1000, rng=42).run()   # a mesa.Model
 """
 
+from relsim.compare import run_comparison
 from relsim.config import ModelConfig, apply_overrides, parameter_table
 from relsim.model import RelationshipModel
 from relsim.run import RunResult, replication_seed, run, run_one
@@ -28,6 +29,7 @@ __all__ = [
     "parameter_table",
     "replication_seed",
     "run",
+    "run_comparison",
     "run_one",
     "__version__",
 ]

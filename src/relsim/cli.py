@@ -1,55 +1,71 @@
 """The ``relsim`` command line.
 
-    relsim run SCENARIO.yaml --out DIR [--format csv|parquet] [--seed S]
+    relsim run SCENARIO.yaml --out DIR [--workers N] [--format csv|parquet] [--seed S]
                              [--replications R] [--steps T] [--overwrite] [--quiet]
     relsim validate SCENARIO.yaml
     relsim schema
+
+``relsim run`` runs every variant of the scenario for every replication
+(:mod:`relsim.compare`: common random numbers, ``--workers`` local
+processes, the same tables for any number of workers) and writes one table of
+each kind with a ``variant`` column first.  If the report package
+(``relsim.report``) is installed, its report goes into DIR beside the tables
+and its summary is printed.
 
 Bad input -- a scenario file (see :mod:`relsim.scenario`), an edge-list file or
 a command-line flag -- gets one line on stderr naming the file or flag, the
 field and what was expected, and exit status 2, never a traceback.  All input
 is checked before anything is written.  Other exit statuses: 0 done, 1 a
-system error (disk full, ...; one line too), 130 interrupted.
+system error (disk full, a worker process killed, ...; one line too), 130
+interrupted.
 
 Output, resumption and caching
 ------------------------------
 ``relsim run`` works in a hidden directory beside DIR, ``.DIR.partial/``:
 
-* ``replications/rep-RRRR-KEY/`` holds the tables of finished replication
-  RRRR as Parquet files.  KEY is a hash of everything else the tables depend
-  on: the relsim version, the model configuration (after ``--steps``), the
-  contents of the edge-list file and the root seed.
+* ``replications/rep-RRRR-KEY/`` holds the tables of one finished run
+  (replication RRRR of a variant) as Parquet files.  KEY is a hash of
+  everything else the tables depend on: the relsim version, the variant's
+  model configuration (after ``--steps``), the contents of the edge-list file
+  and the root seed; variants with the same configuration share runs.
   Each entry is written as ``...tmp`` and renamed when complete, so an entry
   that exists is whole.
-* When every replication is there, the tables are written to ``tables/``,
-  the old DIR (``--overwrite``) is moved into the partial directory, ``tables/``
-  is renamed to DIR and ``.DIR.partial/`` is deleted.
+* When every run is there, the tables are written to ``tables/``, the report
+  (if any) is written into it, the old DIR (``--overwrite``) is moved into the
+  partial directory, ``tables/`` is renamed to DIR and ``.DIR.partial/`` is
+  deleted.
 
-So DIR appears only when complete.  After Ctrl-C (exit 130) DIR does not
-exist and ``.DIR.partial/`` keeps the finished replications: running the same
-command again reuses them (also with more replications or another
-``--format``; a changed configuration or seed changes KEY and runs afresh).
-Interrupted before the first replication finished, it leaves nothing behind.
+So DIR appears only when complete, report included.  After Ctrl-C (exit 130;
+also in worker processes, which are stopped) DIR does not exist and
+``.DIR.partial/`` keeps the finished runs: running the same command again
+reuses them (also with more replications, more variants, other ``--workers``
+or another ``--format``; a changed configuration or seed changes KEY and runs
+afresh).  Interrupted before the first run finished, it leaves nothing behind.
 One run per DIR at a time.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
+import importlib
 import json
 import os
 import shutil
 import sys
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
-from relsim import __version__
-from relsim.config import ModelConfig, parameter_table
-from relsim.run import TABLES, RunResult, replication_seed
+from relsim.compare import (
+    VARIANT,
+    Comparison,
+    run_key,  # noqa: F401  (defined here before; kept importable)
+    write_tables,
+)
+from relsim.config import parameter_table
+from relsim.run import TABLES, RunResult
 from relsim.scenario import Scenario, ScenarioError, load_scenario
 
 EXIT_ERROR = 1
@@ -57,6 +73,8 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 RUN_SETTINGS = ("seed", "replications", "steps")
 """Scenario fields that ``relsim run`` flags of the same name override."""
+MAX_WORKERS = 1024
+"""Most worker processes ``--workers`` accepts."""
 
 
 class UsageError(Exception):
@@ -85,14 +103,28 @@ def _scenario_int(field: str) -> Callable[[str], int]:
     return parse
 
 
+def _workers(text: str) -> int:
+    """argparse type of ``--workers``: a positive integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 1 <= value <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of worker processes in [1, {MAX_WORKERS}], got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``relsim`` command."""
     parser = _Parser(prog="relsim", description="Agent-based simulation of customer relationships.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    run = sub.add_parser("run", help="run a scenario and write its tables")
+    run = sub.add_parser("run", help="run every variant of a scenario and write the tables")
     run.add_argument("scenario", help="scenario YAML file")
     run.add_argument("--out", required=True, help="output directory (created; must not exist "
                      "unless --overwrite)")
+    run.add_argument("--workers", type=_workers, default=1,
+                     help="local worker processes (default 1; results do not depend on it)")
     run.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
     run.add_argument("--seed", type=_scenario_int("seed"), help="override the scenario's seed")
     run.add_argument("--replications", type=_scenario_int("replications"),
@@ -108,28 +140,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --------------------------------------------------------------------------- output
 
-def write_tables(tables: dict, directory: Path, fmt: str) -> None:
-    """Write each table to ``directory/NAME.FMT``, all or nothing: the files go to a fresh
-    ``directory.tmp``, renamed to ``directory`` (which must not exist) when complete."""
-    tmp = directory.with_name(directory.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    for name, frame in tables.items():
-        if fmt == "parquet":
-            frame.to_parquet(tmp / f"{name}.parquet", index=False)
-        else:
-            frame.to_csv(tmp / f"{name}.csv", index=False)
-    os.replace(tmp, directory)
-
-
-def run_key(config: ModelConfig, seed: int) -> str:
-    """Hash of everything a run's tables depend on besides the replication number."""
-    edges = config.network.path
-    data = {"relsim": __version__, "config": config.model_dump(mode="json"), "seed": seed,
-            "edges": hashlib.sha256(Path(edges).read_bytes()).hexdigest() if edges else None}
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
-
-
 def output_dir(out: str, overwrite: bool) -> Path:
     """The absolute output directory, checked against ``--overwrite``."""
     path = Path(os.path.abspath(out))  # '..' removed, symbolic links kept
@@ -138,19 +148,6 @@ def output_dir(out: str, overwrite: bool) -> Path:
     if (path.exists() or path.is_symlink()) and not overwrite:
         raise UsageError(f"relsim run: --out {path} already exists (use --overwrite to replace it)")
     return path
-
-
-def replication(entry: Path, config: ModelConfig, seed: int, r: int) -> tuple[RunResult, bool]:
-    """Replication ``r`` of root seed ``seed`` and whether it was reused: read from the cache
-    directory ``entry`` if it is there, else run and stored there."""
-    from relsim.run import run_one  # looked up at call time, so tests can replace it
-
-    if entry.is_dir():
-        tables = {t: pd.read_parquet(entry / f"{t}.parquet") for t in TABLES}
-        return RunResult(**tables, config=config), True
-    result = run_one(config, replication_seed(seed, r), r)
-    write_tables(result.tables(), entry, "parquet")
-    return result, False
 
 
 def publish(staged: Path, out: Path, partial: Path) -> None:
@@ -165,61 +162,84 @@ def publish(staged: Path, out: Path, partial: Path) -> None:
 
 # --------------------------------------------------------------------------- commands
 
+def report_builder() -> Callable | None:
+    """``relsim.report.build_report`` if the report package is installed, else None (a
+    report package that fails to import is said so on stderr and skipped)."""
+    try:
+        module = importlib.import_module("relsim.report")
+    except ModuleNotFoundError as exc:
+        if exc.name == "relsim.report":
+            return None
+        print(f"warning: no report: relsim.report needs {exc.name}", file=sys.stderr)
+        return None
+    except ImportError as exc:
+        print(f"warning: no report: {' '.join(str(exc).splitlines())}", file=sys.stderr)
+        return None
+    return getattr(module, "build_report", None)
+
+
 def command_run(args: argparse.Namespace) -> int:
-    """``relsim run``: run (or reuse) every replication, then publish the tidy tables."""
+    """``relsim run``: run (or reuse) every run of every variant, write the tables and the
+    report, then publish them at once."""
     scenario = load_scenario(args.scenario)
     scenario = scenario.model_copy(update={k: getattr(args, k) for k in RUN_SETTINGS
                                            if getattr(args, k) is not None})
     out = output_dir(args.out, args.overwrite)
-    partial = out.with_name(f".{out.name}.partial")
-    cache = partial / "replications"
+    build_report = report_builder()
+    comparison = Comparison(scenario, cache_dir=out.with_name(f".{out.name}.partial")
+                            / "replications")
+    partial = comparison.cache_dir.parent
     try:
-        cache.mkdir(parents=True, exist_ok=True)
+        comparison.cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"relsim run: --out {out}: cannot create {partial}: "
                          f"{exc.strerror or exc}") from None
-    config = scenario.model_part()
-    key = run_key(config, scenario.seed)
-    results, reused = [], 0
     try:
-        with tqdm(total=scenario.replications, desc=scenario.name, unit="run",
-                  disable=True if args.quiet else None) as progress:
-            for r in range(scenario.replications):
-                result, was_cached = replication(cache / f"rep-{r:04d}-{key}", config,
-                                                 scenario.seed, r)
-                results.append(result)
-                reused += was_cached
-                progress.update()
+        result = comparison.run(workers=args.workers, progress=not args.quiet)
     except KeyboardInterrupt:
-        if results:
-            print(f"interrupted: {len(results)} of {scenario.replications} replications finished "
-                  f"and kept in {partial}; run the same command again to resume", file=sys.stderr)
-        else:  # replications finish in order: nothing of this run is cached
+        if comparison.finished:
+            print(f"interrupted: {comparison.finished} of {comparison.total} runs finished and "
+                  f"kept in {partial}; run the same command again to resume", file=sys.stderr)
+        else:  # nothing of this comparison is cached
             shutil.rmtree(partial, ignore_errors=True)
-            print("interrupted before the first replication finished", file=sys.stderr)
+            print("interrupted before the first run finished", file=sys.stderr)
         return EXIT_INTERRUPTED
-    result = RunResult.concat(results)
-    shutil.rmtree(partial / "tables", ignore_errors=True)  # left by an interrupted publish
-    write_tables(result.tables(), partial / "tables", args.format)
-    publish(partial / "tables", out, partial)
-    print_summary(result)
-    print(f"wrote {len(TABLES)} {args.format} tables of {scenario.replications} replications "
-          f"({reused} reused) to {out}")
+    staged = partial / "tables"
+    try:
+        shutil.rmtree(staged, ignore_errors=True)  # left by an interrupted publish or report
+        write_tables(result.tables(), staged, args.format)
+        summary = build_report(result, scenario, staged) if build_report else None
+        publish(staged, out, partial)
+    except KeyboardInterrupt:
+        print(f"interrupted: all {comparison.total} runs finished and kept in {partial}; run "
+              "the same command again to write the tables", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if isinstance(summary, pd.DataFrame):
+        print(summary.to_string())
+    else:
+        print_summary(result)
+    variants, reps = len(comparison.configs), scenario.replications
+    print(f"wrote {len(TABLES)} {args.format} tables of {variants} variant{'s' * (variants > 1)}"
+          f" x {reps} replication{'s' * (reps > 1)} ({comparison.reused} "
+          f"run{'s' * (comparison.reused != 1)} reused)"
+          f"{' and a report' if build_report else ''} to {out}")
     return 0
 
 
 def print_summary(result: RunResult) -> None:
-    """Final-step means per firm over replications."""
+    """Final-step means per variant and firm over replications."""
     firms = result.firms[result.firms["step"] == result.firms["step"].max()]
     cols = ["customers", "market_share", "mean_satisfaction", "mean_trust", "nps"]
-    print(firms.groupby("firm", observed=True)[cols].mean().round(3).to_string())
+    means = firms.groupby([VARIANT, "firm"], observed=True, sort=False)[cols].mean()
+    print(means.round(3).to_string())
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    """``relsim validate``: parse and validate only (edge-list file included)."""
+    """``relsim validate``: parse and validate only (variants and edge-list files included)."""
     scenario = load_scenario(args.scenario)
     print(f"{args.scenario}: ok ({scenario.n_customers} customers, {len(scenario.firms)} firms, "
-          f"{scenario.steps} steps, {scenario.replications} replications)")
+          f"{scenario.steps} steps, {scenario.replications} replications; variants: "
+          f"{', '.join(scenario.variant_names())})")
     return 0
 
 
@@ -243,6 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, UsageError) as exc:
         _error(exc)
         return EXIT_BAD_INPUT
+    except BrokenProcessPool:
+        _error(RuntimeError("a worker process died (out of memory?); finished runs are kept: "
+                            "run the same command again, perhaps with fewer --workers"))
+        return EXIT_ERROR
     except OSError as exc:
         _error(exc)
         return EXIT_ERROR

@@ -4,7 +4,14 @@
 reference; ``python -m relsim.odd --odd docs/ODD.md`` refreshes the
 per-submodel tables in the ODD description, which sit between
 ``<!-- BEGIN parameters: PATH ... -->`` and ``<!-- END parameters -->``
-markers.  ``tests/test_docs.py`` checks that both files are up to date.
+markers, and the generated blocks between ``<!-- BEGIN NAME -->`` and
+``<!-- END NAME -->`` for each NAME of :data:`BLOCKS` (the segment presets).
+``tests/test_docs.py`` checks that both files are up to date.
+
+Policy parameters (one config class per kind in :mod:`relsim.policies`) are
+named ``firms[].policies[KIND].FIELD``: the key FIELD of an entry of a firm's
+``policies`` list whose ``kind`` is KIND.  The fields every kind shares
+(``kind``, ``start``, ``stop``) are named ``firms[].policies[].FIELD``.
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
 
 from relsim.config import (
+    SEGMENT_PRESETS,
     STEPS_PER_YEAR,
     BehaviourConfig,
     FirmConfig,
@@ -26,11 +35,15 @@ from relsim.config import (
     all_parameter_tables,
     parameter_table,
 )
+from relsim.policies import POLICY_CLASSES, PolicyConfig
 
 REGENERATE = "python -m relsim.odd > docs/parameters.md"
 HEADER = ("| parameter | default | range | unit | meaning | source / rationale |\n"
           "|---|---|---|---|---|---|\n")
 _BLOCK = re.compile(r"(<!-- BEGIN parameters: ([^>]*?) -->\n).*?(<!-- END parameters -->)", re.S)
+_NAMED = re.compile(r"(<!-- BEGIN ([a-z ]+) -->\n).*?(<!-- END \2 -->)", re.S)
+POLICY_COMMON = tuple(PolicyConfig.model_fields)
+"""Fields every policy kind shares (kind, start, stop)."""
 
 
 def behaviour_groups() -> dict[str, str]:
@@ -57,7 +70,43 @@ def _annotation(path: str) -> Any:
     return field.annotation if field else None
 
 
+def _with_annotations(rows: list[dict], model: type[BaseModel]) -> list[dict]:
+    """``rows`` of ``parameter_table(model, prefix)`` with each field's declared type."""
+    return [{**r, "annotation": model.model_fields[r["parameter"].rsplit(".", 1)[1]].annotation}
+            for r in rows]
+
+
+def policy_common_rows() -> list[dict]:
+    """Rows of the fields every policy shares: ``firms[].policies[].kind``, ``.start``, ``.stop``."""
+    rows = _with_annotations(parameter_table(PolicyConfig, "firms[].policies[]."), PolicyConfig)
+    for row in rows:
+        if row["parameter"].endswith(".kind"):  # declared without P(): describe it here
+            row.update(annotation=typing.Literal[tuple(POLICY_CLASSES)],  # type: ignore[misc]
+                       doc="which policy: its parameters are those of that kind's section")
+    return rows
+
+
+def policy_rows(kind: str) -> list[dict]:
+    """Rows of one policy kind's own parameters, ``firms[].policies[KIND].FIELD``."""
+    config_class = POLICY_CLASSES[kind].config_class
+    rows = parameter_table(config_class, f"firms[].policies[{kind}].")
+    return [r for r in _with_annotations(rows, config_class)
+            if r["parameter"].rsplit(".", 1)[1] not in POLICY_COMMON]
+
+
+def policy_parameter_rows() -> list[dict]:
+    """Rows of every policy parameter: the shared fields, then each kind's own."""
+    return policy_common_rows() + [r for kind in POLICY_CLASSES for r in policy_rows(kind)]
+
+
+def documented_rows() -> list[dict]:
+    """Every parameter row the documentation knows: the model's and the policies'."""
+    return all_parameter_tables() + policy_parameter_rows()
+
+
 def _value(value: Any) -> str:
+    if value is PydanticUndefined:
+        return "required"
     if value is None:
         return "none"
     if isinstance(value, bool):
@@ -66,15 +115,26 @@ def _value(value: Any) -> str:
         return f"{value:g}"
     if isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, list) or " x " in str(value):  # lists; "3 x FirmConfig"
+    if isinstance(value, (list, dict)) or " x " in str(value):  # lists, maps; "3 x FirmConfig"
         return str(value)
     return f"`{value}`" if value else '`""`'
 
 
-def _range(row: dict) -> str:
-    annotation = _annotation(row["parameter"])
+def _literal(annotation: Any) -> tuple | None:
+    """The choices of a Literal annotation (also inside ``Literal[...] | None``)."""
     if typing.get_origin(annotation) is typing.Literal:
-        return "one of " + ", ".join(f"`{c}`" for c in typing.get_args(annotation))
+        return typing.get_args(annotation)
+    for member in typing.get_args(annotation) if typing.get_origin(annotation) else ():
+        if typing.get_origin(member) is typing.Literal:
+            return typing.get_args(member)
+    return None
+
+
+def _range(row: dict) -> str:
+    annotation = row["annotation"] if "annotation" in row else _annotation(row["parameter"])
+    choices = _literal(annotation)
+    if choices:
+        return "one of " + ", ".join(f"`{c}`" for c in choices)
     if row["min"] is None and row["max"] is None:
         return ""
     lo = "" if row["min"] is None else _value(row["min"])
@@ -125,6 +185,12 @@ def parameter_markdown() -> str:
              "[ODD.md](ODD.md).\n"]
     for title, rows in sections():
         parts.append(f"\n## {title}\n\n{table(rows)}")
+        if title == "firms[]":
+            parts.append(policy_markdown())
+        elif title == "segments[]":
+            parts.append("\n### segment presets\n\n`segments[].preset` fills in a segment "
+                         "type's values (`relsim.config.SEGMENT_PRESETS`); keys given beside "
+                         f"it override them.\n\n{preset_table()}")
     defaults = ModelConfig()
     for title, items in (("firms", defaults.firms), ("segments", defaults.segments)):
         names = list(type(items[0]).model_fields)
@@ -146,9 +212,49 @@ def parameter_markdown() -> str:
     return "".join(parts)
 
 
+def policy_markdown() -> str:
+    """The policy sections of docs/parameters.md: shared fields, then one table per kind."""
+    kinds = ", ".join(f"`{k}`" for k in POLICY_CLASSES)
+    parts = ["\n## firms[].policies[]\n\nRetention policies a firm runs: a list of entries, "
+             f"each with a `kind` ({kinds}) and that kind's parameters; "
+             "`firms[].policies[KIND].FIELD` below is the key FIELD of an entry of kind KIND. "
+             "Two policies of one kind may not overlap in time. Declared in "
+             "`src/relsim/policies/` (one module per kind); the rules are in ODD.md, section "
+             "7.15.\n\nFields of every kind:\n\n" + table(policy_common_rows())]
+    for kind, cls in POLICY_CLASSES.items():
+        doc = (cls.config_class.__doc__ or "").strip().splitlines()[0]
+        parts.append(f"\n### policy: {kind}\n\n{doc} Declared in `{cls.__module__}."
+                     f"{cls.config_class.__name__}`.\n\n{table(policy_rows(kind))}")
+    return "".join(parts)
+
+
+def preset_table() -> str:
+    """Segment presets side by side: every segment field's value under each preset.
+
+    Values the preset sets are in bold; the others are the SegmentConfig defaults.
+    """
+    presets = list(SEGMENT_PRESETS)
+    configs = {p: SegmentConfig(preset=p) for p in presets}
+    fields = [f for f in SegmentConfig.model_fields if f != "preset"]
+    out = (f"| field | {' | '.join(f'`{p}`' for p in presets)} |\n"
+           f"|---|{'---|' * len(presets)}\n")
+    for name in fields:
+        cells = []
+        for p in presets:
+            value = _value(getattr(configs[p], name))
+            cells.append(f"**{value}**" if name in SEGMENT_PRESETS[p] else value)
+        out += f"| `{name}` | {' | '.join(cells)} |\n"
+    return out + ("\nBold: set by the preset; other values are the defaults of `segments[]`. "
+                  "`trust_weight` none: the segment uses `behaviour.commitment_trust_weight`.\n")
+
+
+BLOCKS = {"segment presets": preset_table}
+"""Generated blocks of ODD.md besides parameter tables: ``<!-- BEGIN NAME -->`` ... ``<!-- END NAME -->``."""
+
+
 def update_odd(text: str) -> str:
     """``text`` with every marked parameter block re-rendered from the current declarations."""
-    rows = {r["parameter"]: r for r in all_parameter_tables()}
+    rows = {r["parameter"]: r for r in documented_rows()}
 
     def render(match: re.Match) -> str:
         missing = [p for p in match.group(2).split() if p not in rows]
@@ -157,7 +263,12 @@ def update_odd(text: str) -> str:
         body = table([rows[p] for p in match.group(2).split()])
         return f"{match.group(1)}\n{body}\n{match.group(3)}"
 
-    return _BLOCK.sub(render, text)
+    def render_named(match: re.Match) -> str:
+        if match.group(2) not in BLOCKS:
+            raise KeyError(f"ODD.md names an unknown generated block {match.group(2)!r}")
+        return f"{match.group(1)}\n{BLOCKS[match.group(2)]()}\n{match.group(3)}"
+
+    return _NAMED.sub(render_named, _BLOCK.sub(render, text))
 
 
 def main(argv: list[str] | None = None) -> None:

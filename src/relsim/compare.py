@@ -1,0 +1,272 @@
+"""Comparison runs: every variant of a scenario, every replication, side by side.
+
+A scenario's variants (see :mod:`relsim.scenario`) are compared with
+**common random numbers**: replication ``r`` of every variant runs with the
+same seed, ``replication_seed(scenario.seed, r)``, so a customer meets the
+same luck in every variant and differences between variants come from the
+variants, not from the dice (docs/ODD.md, section 7: within the limits
+listed there).
+
+Each (variant, replication) run is ``run_one(config, seed, replication)``, a
+pure function of picklable data, so runs can go to any
+:class:`concurrent.futures.Executor`: none (``workers=1``, a plain loop),
+local processes (``workers > 1``, a :class:`~concurrent.futures.ProcessPoolExecutor`)
+or one passed in, e.g. a Dask ``Client.get_executor()``.  Results are put
+together in a fixed order (variants as in :meth:`Scenario.variant_names`,
+then replications), so the tables are identical whatever the number of
+workers or the order in which runs finish.
+
+With a cache directory, each finished run is stored there as
+``rep-RRRR-KEY/`` (Parquet tables; KEY hashes everything a run depends on
+besides the replication, see :func:`run_key`), and runs found there are read
+instead of run: an interrupted comparison resumes where it stopped.  Variants
+with identical configurations share their runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from relsim.config import ModelConfig
+from relsim.run import TABLES, RunResult, replication_seed
+from relsim.scenario import Scenario
+
+VARIANT = "variant"
+"""Name of the column, first in every table, that holds the variant's name."""
+
+JobKey = tuple[str, int]
+"""(run_key of the configuration, replication): one run, shared by identical variants."""
+
+
+def run_key(config: ModelConfig, seed: int) -> str:
+    """Hash of everything a run's tables depend on besides the replication number: the relsim
+    version, the configuration, the contents of its edge-list file and the root seed."""
+    from relsim import __version__
+
+    edges = config.network.path
+    data = {"relsim": __version__, "config": config.model_dump(mode="json"), "seed": seed,
+            "edges": hashlib.sha256(Path(edges).read_bytes()).hexdigest() if edges else None}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def write_tables(tables: dict[str, pd.DataFrame], directory: Path, fmt: str) -> None:
+    """Write each table to ``directory/NAME.FMT``, all or nothing: the files go to a fresh
+    ``directory.tmp``, renamed to ``directory`` (which must not exist) when complete."""
+    tmp = directory.with_name(directory.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name, frame in tables.items():
+        if fmt == "parquet":
+            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+        else:
+            frame.to_csv(tmp / f"{name}.csv", index=False)
+    os.replace(tmp, directory)
+
+
+def _run_one() -> Callable[..., RunResult]:
+    """relsim.run.run_one, looked up at call time (tests replace it).  ``relsim.run`` is also
+    the name of a function, so the module is taken from the import system."""
+    return importlib.import_module("relsim.run").run_one
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is handled by the parent, which stops the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while worker processes are started: they inherit an ignored SIGINT and
+    so never print a KeyboardInterrupt traceback, even while they boot (the initializer runs
+    only after that).  The window is the few milliseconds that starting processes takes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the worker processes now (a run can take long).
+
+    A worker killed while it sends a result leaves half a message in the result pipe, and
+    the pool's manager thread would wait for the rest forever (and the interpreter with it,
+    at exit).  So the parent's copy of the pipe's writing end is closed too: once the
+    workers are gone, the manager thread reads the end of the pipe and winds the pool up."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    results = getattr(executor, "_result_queue", None)  # shutdown() forgets both
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        writer.close()
+
+
+class Comparison:
+    """The runs of a comparison: every (variant, replication) of a scenario.
+
+    ``Comparison(scenario, cache_dir=DIR).run(workers=4)`` returns the tables;
+    afterwards (or after an interruption) ``finished``, ``reused`` and ``total``
+    count runs (variant x replication).
+    """
+
+    def __init__(self, scenario: Scenario, *, cache_dir: str | os.PathLike | None = None):
+        self.scenario = scenario
+        self.configs = scenario.variant_configs()
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.layout: list[tuple[str, int, JobKey]] = []
+        self.jobs: dict[JobKey, tuple[ModelConfig, int, int]] = {}
+        for name, config in self.configs.items():
+            key = run_key(config, scenario.seed)
+            for r in range(scenario.replications):
+                self.jobs.setdefault((key, r), (config, replication_seed(scenario.seed, r), r))
+                self.layout.append((name, r, (key, r)))
+        self.results: dict[JobKey, RunResult] = {}
+        self.reused = 0
+        self._bar: tqdm | None = None
+
+    @property
+    def total(self) -> int:
+        """Runs in the comparison (variants x replications)."""
+        return len(self.layout)
+
+    @property
+    def finished(self) -> int:
+        """Runs whose tables are there (run or read from the cache)."""
+        return sum(job in self.results for _, _, job in self.layout)
+
+    def entry(self, job: JobKey) -> Path | None:
+        """Cache directory of a run (None without a cache)."""
+        key, r = job
+        return None if self.cache_dir is None else self.cache_dir / f"rep-{r:04d}-{key}"
+
+    # ------------------------------------------------------------------ running
+
+    def run(self, *, workers: int = 1, progress: bool = True,
+            executor: Executor | None = None) -> RunResult:
+        """Run (or read from the cache) every run and return the tables, each with a
+        ``variant`` column first.  KeyboardInterrupt (also raised inside a worker) stops
+        the workers and propagates; finished runs stay in the cache."""
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self._bar = tqdm(total=self.total, desc=self.scenario.name, unit="run",
+                         disable=None if progress else True)
+        try:
+            pending = [job for job in self.jobs if not self._read_cached(job)]
+            if executor is None and (workers == 1 or len(pending) <= 1):
+                run_one = _run_one()
+                for job in pending:
+                    self._finished(job, run_one(*self.jobs[job]))
+            elif pending:
+                self._run_on(pending, workers, executor)
+        finally:
+            self._bar.close()
+            self._bar = None
+        return self.tables()
+
+    def _read_cached(self, job: JobKey) -> bool:
+        entry = self.entry(job)
+        if entry is None or not entry.is_dir():
+            return False
+        config = self.jobs[job][0]
+        tables = {t: pd.read_parquet(entry / f"{t}.parquet") for t in TABLES}
+        self.results[job] = RunResult(**tables, config=config)
+        self.reused += self._count(job)
+        self._advance(job)
+        return True
+
+    def _finished(self, job: JobKey, result: RunResult) -> None:
+        entry = self.entry(job)
+        if entry is not None:
+            write_tables(result.tables(), entry, "parquet")
+        self.results[job] = result
+        self._advance(job)
+
+    def _count(self, job: JobKey) -> int:
+        return sum(j == job for _, _, j in self.layout)
+
+    def _advance(self, job: JobKey) -> None:
+        if self._bar is not None:
+            self._bar.update(self._count(job))
+
+    def _run_on(self, pending: list[JobKey], workers: int, executor: Executor | None) -> None:
+        own = executor is None
+        if own:
+            executor = ProcessPoolExecutor(
+                max_workers=min(workers, len(pending)), initializer=_ignore_sigint,
+                mp_context=multiprocessing.get_context("spawn"))
+        futures: dict[Future, JobKey] = {}
+        try:
+            run_one = _run_one()
+            with _sigint_ignored() if own else nullcontext():  # submit() starts the processes
+                futures = {executor.submit(run_one, *self.jobs[job]): job for job in pending}
+            for future in as_completed(futures):
+                self._finished(futures[future], future.result())
+        except BaseException:
+            if own:
+                _stop(executor)
+            else:  # (cancelling an own pool's futures here races with its shutdown)
+                for future in futures:
+                    future.cancel()
+            for future, job in futures.items():  # keep what finished meanwhile
+                if (job not in self.results and future.done() and not future.cancelled()
+                        and future.exception() is None):
+                    self._finished(job, future.result())
+            raise
+        if own:
+            executor.shutdown(wait=True)
+
+    # ------------------------------------------------------------------ tables
+
+    def tables(self) -> RunResult:
+        """The tables of every run, variants in order then replications, with the variant's
+        name as the first column (a categorical in variant order)."""
+        names = list(self.configs)
+        missing = [(v, r) for v, r, job in self.layout if job not in self.results]
+        if missing:
+            raise RuntimeError(f"runs not finished: {missing[:3]}...")
+        codes = np.array([names.index(v) for v, _, _ in self.layout])
+        out = {}
+        for table in TABLES:
+            frames = [getattr(self.results[job], table) for _, _, job in self.layout]
+            frame = pd.concat(frames, ignore_index=True)
+            lengths = [len(f) for f in frames]
+            frame.insert(0, VARIANT, pd.Categorical.from_codes(np.repeat(codes, lengths),
+                                                               categories=names))
+            out[table] = frame
+        return RunResult(**out, config=self.configs[names[0]])
+
+
+def run_comparison(scenario: Scenario, *, workers: int = 1, progress: bool = True,
+                   cache_dir: str | os.PathLike | None = None,
+                   executor: Executor | None = None) -> RunResult:
+    """Run every variant of ``scenario`` for every replication and return the tables with a
+    ``variant`` column first (see :class:`Comparison`).
+
+    Replication ``r`` of every variant uses ``replication_seed(scenario.seed, r)`` (common
+    random numbers).  ``workers > 1`` runs on that many local processes; ``executor`` (any
+    :class:`concurrent.futures.Executor`, e.g. a Dask ``Client.get_executor()``) is used
+    instead if given, and left running.  ``cache_dir`` keeps finished runs and reuses them.
+    The tables are the same for any ``workers`` or executor.
+    """
+    return Comparison(scenario, cache_dir=cache_dir).run(workers=workers, progress=progress,
+                                                          executor=executor)
