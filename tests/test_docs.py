@@ -1,18 +1,23 @@
-"""The documentation matches the code: parameter tables, rule names, tests and metrics."""
+"""The documentation matches the code: parameter tables, rule and policy names, tests, metrics."""
 
 from __future__ import annotations
 
 import ast
+import dataclasses
+import importlib
 import inspect
+import pkgutil
 import re
 from pathlib import Path
 
 import pytest
 
-from relsim import rules
-from relsim.config import all_parameter_tables
+from relsim import policies, rules
+from relsim.config import SegmentConfig, all_parameter_tables
+from relsim.customers import Customers
 from relsim.metrics import FIRM_METRICS, MARKET_METRICS
-from relsim.odd import REGENERATE, parameter_markdown, update_odd
+from relsim.odd import BLOCKS, REGENERATE, parameter_markdown, policy_hooks, update_odd
+from relsim.policies import POLICY_CLASSES, PolicyConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMETERS = ROOT / "docs" / "parameters.md"
@@ -82,16 +87,106 @@ def defined_tests(path: Path) -> set[str]:
     return {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
 
 
+TEST_NAME = re.compile(r"`(?:(tests/\w+\.py)::)?(test_\w+)`")
+"""A test written as a test name: `test_x` (in tests/test_facts.py) or `tests/file.py::test_x`.
+
+Only a backticked name that starts with ``test_`` and ends at the backtick counts, so file
+names (`tests/test_facts_policies.py`, `test_docs.py`) are never taken for tests."""
+
+
 def test_every_test_named_in_the_patterns_exists(odd):
+    """Section 1 names tests for the facts."""
+    assert TEST_NAME.findall(section(odd, "1")), "ODD.md section 1 names no test"
+
+
+def test_every_test_named_in_odd_exists(odd):
     """`test_x` must be in tests/test_facts.py; `tests/other.py::test_x` in that file."""
-    named = re.findall(r"`(?:(tests/\w+\.py)::)?(test_\w+)`", section(odd, "1"))
-    assert named, "ODD.md section 1 names no test"
-    missing = [f"{path or FACTS.relative_to(ROOT)}::{name}" for path, name in named
-               if name not in defined_tests(ROOT / path if path else FACTS)]
-    assert not missing, f"tests named in ODD.md section 1 do not exist: {missing}"
+    missing = []
+    for path, name in TEST_NAME.findall(odd):
+        file = ROOT / path if path else FACTS
+        if not file.exists() or name not in defined_tests(file):
+            missing.append(f"{file.relative_to(ROOT)}::{name}")
+    assert not missing, f"tests named in docs/ODD.md do not exist: {missing}"
 
 
 def test_every_metric_is_defined_in_odd(odd):
     observation = section(odd, "4")
     missing = [m for m in (*FIRM_METRICS, *MARKET_METRICS) if f"`{m}`" not in observation]
     assert not missing, f"metrics not defined in ODD.md section 4 (Observation): {missing}"
+
+
+def test_every_customer_column_and_segment_field_is_described(odd):
+    entities = section(odd, "2")
+    columns = [f.name for f in dataclasses.fields(Customers)]
+    missing = [c for c in columns if f"`{c}`" not in entities]
+    assert not missing, f"customer columns not described in ODD.md section 2: {missing}"
+    missing = [f for f in SegmentConfig.model_fields if f"`{f}`" not in entities]
+    assert not missing, f"segment fields not described in ODD.md section 2: {missing}"
+
+
+def test_generated_blocks_are_in_odd(odd):
+    missing = [name for name in BLOCKS if f"<!-- BEGIN {name} -->" not in odd]
+    assert not missing, f"generated blocks missing from docs/ODD.md: {missing}"
+
+
+# --------------------------------------------------------------------------- policies
+
+
+def policy_subsections(odd: str) -> dict[str, str]:
+    """Kind -> body of its subsection `#### 7.15.k Title (`kind`)` in section 7."""
+    found = re.findall(r"^#### 7\.15\.\d+ [^\n]*\(`(\w+)`\)\n(.*?)(?=^#{2,4} |\Z)",
+                       section(odd, "7"), re.M | re.S)
+    return dict(found)
+
+
+def policy_parameter_names(kind: str) -> list[str]:
+    """The documented names of a kind's own parameters (not those every policy shares)."""
+    return [f"firms[].policies[{kind}].{name}"
+            for name in POLICY_CLASSES[kind].config_class.model_fields
+            if name not in PolicyConfig.model_fields]
+
+
+def test_every_policy_kind_has_a_subsection(odd):
+    subsections = policy_subsections(odd)
+    missing = [kind for kind in POLICY_CLASSES if kind not in subsections]
+    assert not missing, f"policy kinds without a subsection 7.15.k in docs/ODD.md: {missing}"
+    unknown = [kind for kind in subsections if kind not in POLICY_CLASSES]
+    assert not unknown, f"docs/ODD.md describes policy kinds the code lacks: {unknown}"
+
+
+@pytest.mark.parametrize("kind", list(POLICY_CLASSES))
+def test_each_policy_subsection_has_its_table_hooks_and_cost(odd, kind):
+    body = policy_subsections(odd).get(kind, "")
+    tables = re.findall(r"<!-- BEGIN parameters: ([^>]*?) -->", body)
+    assert tables, f"the subsection of {kind!r} has no generated parameter table"
+    assert set(policy_parameter_names(kind)) <= set(" ".join(tables).split()), (
+        f"the parameter table of {kind!r} does not list all its parameters")
+    missing = [hook for hook in policy_hooks(kind) if not mentions(body, hook)]
+    assert not missing, f"hooks of {kind!r} not named in its subsection: {missing}"
+    assert f"`cost_{kind}`" in body, f"the subsection of {kind!r} does not say what it costs"
+
+
+def test_every_policy_parameter_is_documented():
+    documented = PARAMETERS.read_text(encoding="utf-8")
+    names = [f"firms[].policies[].{name}" for name in PolicyConfig.model_fields]
+    names += [name for kind in POLICY_CLASSES for name in policy_parameter_names(kind)]
+    missing = [name for name in names if f"`{name}`" not in documented]
+    assert not missing, f"policy parameters missing from docs/parameters.md: {missing}"
+
+
+def policy_functions() -> list[str]:
+    """Public functions defined in relsim.policies and its modules (not imported into them)."""
+    modules = [policies] + [importlib.import_module(f"{policies.__name__}.{info.name}")
+                            for info in pkgutil.iter_modules(policies.__path__)]
+    return [f"{module.__name__}.{name}" for module in modules
+            for name, fn in inspect.getmembers(module, inspect.isfunction)
+            if fn.__module__ == module.__name__ and not name.startswith("_")]
+
+
+def test_every_policy_function_is_named_in_odd(odd):
+    functions = policy_functions()
+    assert len(functions) >= 10
+    # named bare (`tier_of`) or qualified by its module (`policies.base.implements`)
+    missing = [f for f in functions if not mentions(odd, f.rsplit(".", 1)[1])
+               and f.removeprefix("relsim.") not in odd]
+    assert not missing, f"policy functions not named in docs/ODD.md: {missing}"

@@ -1,11 +1,11 @@
-"""Parameter documentation generated from the declarations in :mod:`relsim.config`.
+"""Parameter documentation generated from the declarations in :mod:`relsim.config` and the policies.
 
 ``python -m relsim.odd > docs/parameters.md`` writes the full parameter
 reference; ``python -m relsim.odd --odd docs/ODD.md`` refreshes the
 per-submodel tables in the ODD description, which sit between
 ``<!-- BEGIN parameters: PATH ... -->`` and ``<!-- END parameters -->``
 markers, and the generated blocks between ``<!-- BEGIN NAME -->`` and
-``<!-- END NAME -->`` for each NAME of :data:`BLOCKS` (the segment presets).
+``<!-- END NAME -->`` for each NAME of :data:`BLOCKS` (segment presets, policy hooks).
 ``tests/test_docs.py`` checks that both files are up to date.
 
 Policy parameters (one config class per kind in :mod:`relsim.policies`) are
@@ -77,7 +77,7 @@ def _with_annotations(rows: list[dict], model: type[BaseModel]) -> list[dict]:
 
 
 def policy_common_rows() -> list[dict]:
-    """Rows of the fields every policy shares: ``firms[].policies[].kind``, ``.start``, ``.stop``."""
+    """Rows of the fields every policy shares: ``firms[].policies[].kind``, ``start``, ``stop``."""
     rows = _with_annotations(parameter_table(PolicyConfig, "firms[].policies[]."), PolicyConfig)
     for row in rows:
         if row["parameter"].endswith(".kind"):  # declared without P(): describe it here
@@ -248,8 +248,35 @@ def preset_table() -> str:
                   "`trust_weight` none: the segment uses `behaviour.commitment_trust_weight`.\n")
 
 
-BLOCKS = {"segment presets": preset_table}
-"""Generated blocks of ODD.md besides parameter tables: ``<!-- BEGIN NAME -->`` ... ``<!-- END NAME -->``."""
+LIFECYCLE_HOOKS = ("launch", "withdraw", "begin_week")
+"""Policy hooks called by the firm (phase 1) rather than per customer by the model."""
+
+
+def policy_hooks(kind: str) -> list[str]:
+    """The hooks a policy kind's class defines itself (phase-1 hooks, then per-customer ones)."""
+    from relsim.policies.base import HOOKS, Policy
+
+    cls = POLICY_CLASSES[kind]
+    return [h for h in LIFECYCLE_HOOKS if getattr(cls, h) is not getattr(Policy, h)] + [
+        h for h in HOOKS if callable(getattr(cls, h, None))]
+
+
+def hook_table() -> str:
+    """Which policy kind defines which hook: one row per kind, one column per hook."""
+    from relsim.policies.base import HOOKS
+
+    hooks = [*LIFECYCLE_HOOKS, *HOOKS]
+    out = (f"| kind | {' | '.join(f'`{h}`' for h in hooks)} |\n"
+           f"|---|{'---|' * len(hooks)}\n")
+    for kind in POLICY_CLASSES:
+        defined = policy_hooks(kind)
+        out += f"| `{kind}` | {' | '.join('✓' if h in defined else '' for h in hooks)} |\n"
+    return out
+
+
+BLOCKS = {"segment presets": preset_table, "policy hooks": hook_table}
+"""Generated blocks of ODD.md besides parameter tables, between ``<!-- BEGIN NAME -->`` and
+``<!-- END NAME -->``."""
 
 
 def update_odd(text: str) -> str:

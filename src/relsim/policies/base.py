@@ -141,9 +141,6 @@ class Policy:
     def begin_week(self, model: RelationshipModel) -> None:
         """Firm-level levers before customers act."""
 
-    def customer_left(self, model: RelationshipModel, idx: np.ndarray) -> None:
-        """Customers ``idx`` just ended their relationship with this firm."""
-
 
 HOOKS = ("switching_cost", "before_encounters", "after_encounters", "commitment_bonus",
          "talk_multiplier", "end_week")
