@@ -8,9 +8,9 @@
 ``relsim run`` runs every variant of the scenario for every replication
 (:mod:`relsim.compare`: common random numbers, ``--workers`` local
 processes, the same tables for any number of workers) and writes one table of
-each kind with a ``variant`` column first.  If the report package
-(``relsim.report``) is installed, its report goes into DIR beside the tables
-and its summary is printed.
+each kind with a ``variant`` column first, and the comparison report of
+:mod:`relsim.report` beside them (docs/report.md); the focal firm's summary
+table is printed.
 
 Bad input -- a scenario file (see :mod:`relsim.scenario`), an edge-list file or
 a command-line flag -- gets one line on stderr naming the file or flag, the

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from relsim.config import ModelConfig
 from relsim.run import replication_seed, run_one
+from relsim.stats import t_interval
 
 
 def without_policy(config: ModelConfig, firm: str, kind: str) -> ModelConfig:
@@ -62,9 +62,6 @@ def policy_roi(config: ModelConfig, firm: str, kind: str, *, seed: int = 0,
     table = pd.DataFrame(rows)
     summary: dict[str, object] = {"replication": "mean"}
     for column in ("profit_gain", "equity_gain", "customer_gain", "cost", "roi"):
-        values = table[column].dropna().to_numpy()
-        mean = values.mean() if len(values) else np.nan
-        half = (stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-                if len(values) > 1 else np.nan)
-        summary.update({column: mean, f"{column}_lo": mean - half, f"{column}_hi": mean + half})
+        mean, lo, hi, _ = t_interval(table[column])
+        summary.update({column: mean, f"{column}_lo": lo, f"{column}_hi": hi})
     return pd.concat([table, pd.DataFrame([summary])], ignore_index=True)

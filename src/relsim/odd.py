@@ -274,7 +274,18 @@ def hook_table() -> str:
     return out
 
 
-BLOCKS = {"segment presets": preset_table, "policy hooks": hook_table}
+def report_outcome_table() -> str:
+    """The outcomes of the comparison report (``relsim.report.outcomes.OUTCOMES``)."""
+    from relsim.report.outcomes import OUTCOMES
+
+    out = "| outcome | column | unit | definition |\n|---|---|---|---|\n"
+    for o in OUTCOMES:
+        out += f"| {o.label} | `{o.name}` | {o.unit} | {o.doc} |\n"
+    return out
+
+
+BLOCKS = {"segment presets": preset_table, "policy hooks": hook_table,
+          "report outcomes": report_outcome_table}
 """Generated blocks of ODD.md besides parameter tables, between ``<!-- BEGIN NAME -->`` and
 ``<!-- END NAME -->``."""
 

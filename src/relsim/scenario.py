@@ -152,6 +152,8 @@ class Scenario(ModelConfig):
     description: str = P("", doc="what question the scenario answers")
     seed: int = P(0, 0, 2**63 - 1, doc="root seed of all randomness")
     replications: int = P(1, 1, 10_000, doc="independent replications (derived seeds)")
+    focal_firm: str | None = P(None, doc="the firm whose outcomes the report headlines, by "
+                               "name (default: the first firm)")
     variants: dict[Annotated[str, AfterValidator(_variant_name)], dict[str, Any]] = Field(
         {}, description="named overrides of the base scenario, compared side by side with "
         "common random numbers (none: the base scenario alone, as 'baseline')",
@@ -159,6 +161,8 @@ class Scenario(ModelConfig):
 
     _base_dir: Path | None = PrivateAttr(None)
     """Directory a variant's relative ``network.path`` resolves against (None: working dir)."""
+    _source: Path | None = PrivateAttr(None)
+    """The file the scenario was read from (None: built in Python)."""
 
     @field_validator("variants", mode="before")
     @classmethod
@@ -179,6 +183,29 @@ class Scenario(ModelConfig):
                 loc, msg = problems[0]
                 raise ValueError(f"{_dotted(loc)}: {msg}")
         return self
+
+    def header(self) -> str:
+        """The comment block at the top of the scenario's file (the question it answers, by
+        convention), without the ``#`` marks; empty if there is none or no file."""
+        if self._source is None:
+            return ""
+        try:
+            lines = self._source.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return ""
+        block = []
+        for line in lines:
+            if not line.lstrip().startswith("#"):
+                if block or line.strip():
+                    break
+                continue
+            text = line.lstrip()[1:]
+            block.append(text[1:] if text.startswith(" ") else text)
+        return "\n".join(block).strip()
+
+    def focal(self) -> str:
+        """The firm the report headlines: ``focal_firm``, or the first firm."""
+        return self.focal_firm or self.firms[0].name
 
     def model_part(self) -> ModelConfig:
         """The model configuration of the base scenario, without the run settings."""
@@ -643,6 +670,11 @@ def validate_scenario(data: Any, source: str, positions: Positions | None = None
         scenario = scenario.model_copy(
             update={"network": scenario.network.model_copy(update={"path": str(resolved)})})
     scenario._base_dir = base_dir
+    if scenario.focal_firm is not None and scenario.focal_firm not in \
+            (names := [f.name for f in scenario.firms]):
+        where = _where(source, positions, ("focal_firm",))
+        raise ScenarioError(f"{where}: focal_firm: expected the name of a firm "
+                            f"({', '.join(names)}), got {scenario.focal_firm!r}")
     _, problems = _build_variants(scenario, checked)
     if problems:
         loc, msg = min(problems, key=lambda p: _position(positions, p[0]) or (math.inf, 0))
@@ -655,7 +687,9 @@ def validate_scenario(data: Any, source: str, positions: Positions | None = None
 def load_scenario(path: str | os.PathLike) -> Scenario:
     """Read, parse and validate a scenario file."""
     data, positions = read_yaml(path)
-    return validate_scenario(data, str(path), positions, base_dir=Path(path).resolve().parent)
+    scenario = validate_scenario(data, str(path), positions, base_dir=Path(path).resolve().parent)
+    scenario._source = Path(path).resolve()
+    return scenario
 
 
 def load_model_config(path: str | os.PathLike) -> ModelConfig:

@@ -1,0 +1,340 @@
+"""Comparison reports: which variant of a scenario wins, by how much, and how sure we are.
+
+``relsim run SCENARIO.yaml --out DIR`` calls :func:`build_report` on the tables of
+every variant and replication; from Python::
+
+    from relsim.compare import run_comparison
+    from relsim.report import build_report, summarise_comparison
+    from relsim.scenario import load_scenario
+
+    scenario = load_scenario("scenarios/loyalty_vs_service.yaml")
+    result = run_comparison(scenario, workers=2)
+    report = summarise_comparison(result, scenario)   # tables, no files
+    report.table()                                     # the focal firm, as printed
+    build_report(result, scenario, "out/")             # the files below
+
+Files written into the directory (each written under a temporary name, then renamed):
+
+``summary.csv``
+    one row per variant, firm and outcome: mean over replications, 95% t-interval, and the
+    paired difference to the baseline with its interval (:func:`relsim.report.outcomes.summarise`)
+``outcomes.csv``
+    the outcomes of every variant, replication and firm, from which the summary is computed
+``retention.csv``
+    retention curves of each firm's week-0 customers, per variant, replication and step
+``report.md``, ``report.html``
+    the human-readable report; the HTML page embeds the plots
+``plots/*.png``
+    retention curves, customers by lifecycle stage, attitude trajectories, word of mouth by
+    valence, market shares, profit and customer equity per variant
+
+The outcomes and their definitions are :data:`relsim.report.outcomes.OUTCOMES`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from relsim.compare import VARIANT
+from relsim.report import plots
+from relsim.report.outcomes import (
+    OUTCOME,
+    OUTCOMES,
+    categories,
+    paired_difference,
+    replication_outcomes,
+    retention_curves,
+    summarise,
+)
+from relsim.report.render import to_html, to_markdown
+from relsim.run import RunResult
+from relsim.scenario import BASELINE, Scenario
+
+__all__ = ["OUTCOMES", "Report", "build_report", "summarise_comparison"]
+
+PLOTS = {
+    "retention.png": "Retention of the focal firm's week-0 customers (mean over replications; "
+                     "band: 95% interval).",
+    "stages.png": "Customers by lifecycle stage over time, whole market (mean over "
+                  "replications).",
+    "attitudes.png": "Mean trust, satisfaction and fairness of the focal firm's customers "
+                     "(band: 95% interval).",
+    "wom.png": "Word-of-mouth messages about the focal firm per week, by valence (band: 95% "
+               "interval).",
+    "market_share.png": "Market share of every firm over time (band: 95% interval).",
+    "value.png": "NPV of profit and customer equity at the horizon of the focal firm (bars: "
+                 "mean; whiskers: 95% interval).",
+}
+"""The plots of a report: file name under ``plots/`` and caption."""
+
+
+# --------------------------------------------------------------------------- formatting
+
+def _number(outcome: str, x: float, signed: bool = False) -> str:
+    """A value (or, ``signed``, a difference) of an outcome in the report's units."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    sign = "+" if signed else ""
+    unit = OUTCOME[outcome].unit
+    if unit.startswith("share"):
+        return f"{100 * x:{sign}.1f}{' pp' if signed else '%'}"
+    if unit == "money":
+        return f"{x:{sign},.0f}" if abs(x) >= 100 else f"{x:{sign},.1f}"
+    if outcome == "policy_roi":
+        return f"{x:{sign}.2f}"
+    return f"{x:{sign}.1f}"
+
+
+def format_interval(outcome: str, mean: float, lo: float, hi: float,
+                    signed: bool = False) -> str:
+    """``mean [lo, hi]`` in the outcome's units (``mean`` alone without an interval)."""
+    text = _number(outcome, mean, signed)
+    if any(isinstance(v, float) and math.isnan(v) for v in (lo, hi)) or text == "n/a":
+        return text
+    return f"{text} [{_number(outcome, lo, signed)}, {_number(outcome, hi, signed)}]"
+
+
+def _judgement(lo: float, hi: float, higher_is_better: bool) -> str:
+    """Plain words for a difference's interval."""
+    if math.isnan(lo) or math.isnan(hi):
+        return "no interval with one replication"
+    if lo > 0 or hi < 0:
+        better = (lo > 0) == higher_is_better
+        return f"{'better' if better else 'worse'} than the baseline at 95% confidence"
+    return "not distinguishable from the baseline at 95% confidence"
+
+
+# --------------------------------------------------------------------------- the report
+
+@dataclass
+class Report:
+    """The numbers of a comparison report, before anything is written.
+
+    ``outcomes``: one row per variant, replication and firm; ``summary``: one row per
+    variant, firm and outcome (mean, 95% interval, paired difference to the baseline);
+    ``curves``: retention curves; ``focal``: the firm the report headlines.
+    """
+
+    scenario: Scenario
+    result: RunResult
+    outcomes: pd.DataFrame
+    summary: pd.DataFrame
+    curves: pd.DataFrame
+    focal: str
+
+    @property
+    def variants(self) -> list[str]:
+        """Variant names, baseline first."""
+        return categories(self.summary[VARIANT])
+
+    def _rows(self, firm: str, variant: str) -> pd.DataFrame:
+        s = self.summary
+        return s[(s["firm"] == firm) & (s[VARIANT] == variant)].set_index("outcome")
+
+    def table(self, firm: str | None = None) -> pd.DataFrame:
+        """One firm's outcomes (default: the focal firm) as printed by ``relsim run``: a row
+        per variant and outcome, with the mean [95% interval] and the difference to the
+        baseline [95% interval]."""
+        firm = firm or self.focal
+        rows = []
+        for variant in self.variants:
+            data = self._rows(firm, variant)
+            for o in OUTCOMES:
+                if o.name not in data.index:
+                    continue
+                r = data.loc[o.name]
+                rows.append({VARIANT: variant, "outcome": o.label,
+                             "mean [95% CI]": format_interval(o.name, r["mean"], r["lo"],
+                                                              r["hi"]),
+                             "vs baseline [95% CI]": "" if variant == BASELINE
+                             or o.name == "policy_roi" else
+                             format_interval(o.name, r["diff"], r["diff_lo"], r["diff_hi"],
+                                             signed=True)})
+        table = pd.DataFrame(rows).set_index([VARIANT, "outcome"])
+        table.columns.name = f"firm {firm}"
+        return table
+
+    def wide(self, firm: str, column: str = "mean") -> pd.DataFrame:
+        """Outcomes (rows) by variant (columns) for one firm: ``column="mean"`` gives the
+        means with intervals, ``"diff"`` the differences to the baseline with intervals."""
+        data = {}
+        shown = [o for o in OUTCOMES if column == "mean" or o.name != "policy_roi"]
+        for variant in self.variants:
+            if column == "diff" and variant == BASELINE:
+                continue
+            rows = self._rows(firm, variant)
+            data[variant] = [
+                format_interval(o.name, *rows.loc[o.name, [column, f"{column}_lo"
+                                                           if column == "diff" else "lo",
+                                                           f"{column}_hi"
+                                                           if column == "diff" else "hi"]],
+                                signed=column == "diff")
+                if o.name in rows.index else "n/a" for o in shown]
+        frame = pd.DataFrame(data, index=[o.label for o in shown])
+        frame.index.name = "outcome"
+        return frame
+
+    def all_firms(self) -> pd.DataFrame:
+        """Every variant and firm (rows) by outcome (columns): mean [95% interval]."""
+        rows = []
+        for (variant, firm), group in self.summary.groupby([VARIANT, "firm"], observed=True,
+                                                           sort=True):
+            data = group.set_index("outcome")
+            rows.append({"variant / firm": f"{variant} / {firm}", **{
+                o.label: format_interval(o.name, *data.loc[o.name, ["mean", "lo", "hi"]])
+                for o in OUTCOMES}})
+        return pd.DataFrame(rows).set_index("variant / firm")
+
+    def verdict(self) -> list[str]:
+        """Sentences that answer the scenario's question for the focal firm."""
+        firm, reps = self.focal, self.scenario.replications
+        lines = []
+        if len(self.variants) == 1:
+            return [f"One variant (the baseline) over {reps} replication"
+                    f"{'s' * (reps > 1)}: nothing to compare; the tables describe it."]
+        for variant in self.variants[1:]:
+            r = self._rows(firm, variant)
+            value, roi, ret = r.loc["value"], r.loc["policy_roi"], r.loc["retention"]
+            parts = [f"**{variant}** vs baseline for {firm}: value created "
+                     f"{format_interval('value', value['diff'], value['diff_lo'], value['diff_hi'], signed=True)} "  # noqa: E501
+                     f"({_judgement(value['diff_lo'], value['diff_hi'], True)})",
+                     f"retention {format_interval('retention', ret['diff'], ret['diff_lo'], ret['diff_hi'], signed=True)}"]  # noqa: E501
+            if not math.isnan(roi["mean"]):
+                parts.append("policy ROI "
+                             + format_interval("policy_roi", roi["mean"], roi["lo"], roi["hi"]))
+            lines.append("; ".join(parts) + ".")
+        values = self.summary[(self.summary["firm"] == firm)
+                              & (self.summary["outcome"] == "value")].set_index(VARIANT)["mean"]
+        ranked = values.dropna().sort_values(ascending=False).index.tolist()
+        if len(ranked) >= 2:
+            best, second = ranked[0], ranked[1]
+            mean, lo, hi, _ = paired_difference(self.outcomes, "value", firm, best, second)
+            sure = ("a clear lead at 95% confidence" if lo > 0 else
+                    "not a clear lead at 95% confidence: more replications would tell"
+                    if not math.isnan(lo) else "no interval with one replication")
+            top = self._rows(firm, best).loc["value"]
+            lines.append(f"Most value created for {firm}: **{best}** "
+                         f"({format_interval('value', top['mean'], top['lo'], top['hi'])}); "
+                         f"its lead over **{second}** is "
+                         f"{format_interval('value', mean, lo, hi, signed=True)}, {sure}.")
+        return lines
+
+    def blocks(self) -> list[tuple]:
+        """The report as blocks (see :mod:`relsim.report.render`)."""
+        s, firm = self.scenario, self.focal
+        reps = s.replications
+        blocks: list[tuple] = [("h1", f"{s.name}: comparison report")]
+        if s.description:
+            blocks.append(("p", s.description))
+        if s.header():
+            blocks += [("h2", "Question"), ("quote", s.header())]
+        blocks += [("h2", "Verdict"), ("list", self.verdict()),
+                   ("p", f"Intervals are 95% Student-t intervals over {reps} replication"
+                         f"{'s' * (reps > 1)}; differences are paired by replication (every "
+                         "variant ran with the same random numbers).")]
+        blocks += [("h2", f"Outcomes of {firm}"), ("table", self.wide(firm)),
+                   ("h2", f"Differences to the baseline for {firm}"),
+                   ("table", self.wide(firm, "diff"))] if len(self.variants) > 1 else \
+            [("h2", f"Outcomes of {firm}"), ("table", self.wide(firm))]
+        blocks += [("h2", "Plots")]
+        blocks += [("image", name, caption) for name, caption in PLOTS.items()]
+        blocks += [("h2", "All firms"), ("table", self.all_firms())]
+        blocks += [("h2", "Set-up"), ("table", self.setup()),
+                   ("h2", "Variants"), ("table", self.variant_table())]
+        blocks += [("h2", "Outcomes: definitions"),
+                   ("list", [f"**{o.label}** ({o.unit}): {o.doc}." for o in OUTCOMES]),
+                   ("p", "Files beside this report: `summary.csv` (every number above), "
+                         "`outcomes.csv` (per replication), `retention.csv`, and the "
+                         "simulation tables (`firms`, `market`, `transactions`, "
+                         "`relationships`, `cohorts`, `customers`, `trace`).")]
+        return blocks
+
+    def setup(self) -> pd.DataFrame:
+        """The scenario's settings that frame the comparison."""
+        s = self.scenario
+        rows = {"customers": f"{s.n_customers:,}", "horizon": f"{s.steps} weeks",
+                "replications": str(s.replications), "seed": str(s.seed),
+                "network": f"{s.network.kind}", "focal firm": self.focal}
+        for f in s.firms:
+            rows[f"firm {f.name}"] = (f"quality {f.quality}, price {f.price}, reliability "
+                                      f"{f.reliability}" + (f", {len(f.policies)} "
+                                                            "policies" if f.policies else ""))
+        frame = pd.DataFrame({"value": rows})
+        frame.index.name = "setting"
+        return frame
+
+    def variant_table(self) -> pd.DataFrame:
+        """Each variant's overrides of the base scenario."""
+        rows = {}
+        for name in self.variants:
+            overrides = self.scenario.variants.get(name) or {}
+            rows[name] = (yaml.safe_dump(overrides, default_flow_style=True, sort_keys=False,
+                                         width=10_000).strip() if overrides
+                          else "the scenario as written")
+        frame = pd.DataFrame({"overrides": rows})
+        frame.index.name = "variant"
+        return frame
+
+
+def summarise_comparison(result: RunResult, scenario: Scenario) -> Report:
+    """The report's numbers for the tables of :func:`relsim.compare.run_comparison`."""
+    configs = scenario.variant_configs()
+    outcomes = replication_outcomes(result.firms, result.relationships, configs)
+    horizon = int(result.firms["step"].max())
+    return Report(scenario=scenario, result=result, outcomes=outcomes,
+                  summary=summarise(outcomes), curves=retention_curves(result.relationships,
+                                                                       horizon),
+                  focal=scenario.focal())
+
+
+# --------------------------------------------------------------------------- files
+
+def _write(path: Path, data: bytes | str) -> None:
+    """Write a file under a temporary name, then rename it: a reader never sees half."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    if isinstance(data, str):
+        tmp.write_text(data, encoding="utf-8")
+    else:
+        tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_plots(report: Report, directory: Path) -> None:
+    """Draw every plot of :data:`PLOTS` into ``directory``."""
+    r, firm = report.result, report.focal
+    figures = {
+        "retention.png": lambda: plots.plot_retention(report.curves, firm),
+        "stages.png": lambda: plots.plot_stages(r.firms, r.market),
+        "attitudes.png": lambda: plots.plot_attitudes(r.firms, firm),
+        "wom.png": lambda: plots.plot_wom(r.firms, firm),
+        "market_share.png": lambda: plots.plot_share(r.firms),
+        "value.png": lambda: plots.plot_value(report.summary, firm),
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in PLOTS:
+        tmp = directory / f".{name}.tmp.png"
+        figures[name]().savefig(tmp, dpi=110)
+        os.replace(tmp, directory / name)
+
+
+def build_report(result: RunResult, scenario: Scenario, out_dir: str | os.PathLike
+                 ) -> pd.DataFrame:
+    """Write the report of a comparison into ``out_dir`` (see the module docstring) and return
+    the focal firm's table (:meth:`Report.table`), which ``relsim run`` prints."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    report = summarise_comparison(result, scenario)
+    _write(out / "summary.csv", report.summary.to_csv(index=False))
+    _write(out / "outcomes.csv", report.outcomes.to_csv(index=False))
+    _write(out / "retention.csv", report.curves.to_csv(index=False))
+    write_plots(report, out / "plots")
+    blocks = report.blocks()
+    _write(out / "report.md", to_markdown(blocks))
+    _write(out / "report.html", to_html(blocks, out / "plots", f"{scenario.name}: report"))
+    return report.table()
