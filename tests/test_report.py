@@ -278,3 +278,28 @@ def test_reader_guide_names_every_file_plot_and_outcome():
         assert f"`{name}`" in guide, name
     for outcome in OUTCOMES:
         assert outcome.label.split(" at ")[0].split(" vs ")[0] in guide, outcome.label
+
+
+def test_interrupted_report_leaves_nothing_half_written_and_rerun_completes(tmp_path,
+                                                                            monkeypatch, capsys):
+    import relsim.report as report_module
+
+    small = reduced(SCENARIOS[0], tmp_path, n_customers=150)
+    out = tmp_path / "out"
+    argv = ["run", str(small), "--out", str(out), "--steps", "5", "--replications", "2",
+            "--quiet"]
+    real = report_module.write_plots
+
+    def interrupted(report, directory):
+        real(report, directory)  # the plots are written, the Markdown and HTML are not
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_module, "write_plots", interrupted)
+    assert main(argv) == 130
+    assert not out.exists()
+    monkeypatch.setattr(report_module, "write_plots", real)
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert "runs reused" in capsys.readouterr().out
+    assert (out / "report.html").exists() and (out / "report.md").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", small.name])
