@@ -28,3 +28,15 @@ def test_readme_quick_start_test_command_is_what_ci_runs():
     ci = (README.parent / ".ci" / "run").read_text()
     command = re.search(r"# 2\. .*\n(.*)\n", text).group(1)
     assert command in ci
+
+
+def test_readme_example_report_is_the_committed_one():
+    """The verdict and table quoted in the README are those of docs/example-report."""
+    text = README.read_text()
+    report = (README.parent / "docs" / "example-report" / "report.md").read_text()
+    quoted = re.findall(r"^> - (.*)$", text, flags=re.M)
+    assert quoted and all(f"- {line}" in report for line in quoted)
+    for row in re.findall(r"^\| (retention at horizon|NPV of profit) (\|.*)$", text, flags=re.M):
+        assert f"| {row[0]} {row[1]}" in report
+    for link in re.findall(r"\]\((docs/example-report/[^)]+)\)", text):
+        assert (README.parent / link).exists(), link
