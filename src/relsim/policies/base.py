@@ -142,6 +142,25 @@ class Policy:
         """Firm-level levers before customers act."""
 
 
+class MembershipPolicy(Policy):
+    """A programme customers join: each week, every customer of the firm who is not a member
+    joins with probability ``join_rate``, and the firm pays ``cost_per_member`` for each
+    member (its config has both fields; membership is the customer column
+    ``member_column``)."""
+
+    member_column: ClassVar[str]
+
+    def members(self, model: RelationshipModel, mine: np.ndarray) -> np.ndarray:
+        """Mask of the firm's current customers who are members."""
+        return mine & getattr(model.customers, self.member_column)
+
+    def end_week(self, model: RelationshipModel, mine: np.ndarray) -> None:
+        """Enrol this week's joiners, then book the members' cost."""
+        column = getattr(model.customers, self.member_column)
+        column |= mine & ~column & (self.draw(model) < self.config.join_rate)
+        self.spend(self.members(model, mine).sum() * self.config.cost_per_member)
+
+
 HOOKS = ("switching_cost", "before_encounters", "after_encounters", "commitment_bonus",
          "talk_multiplier", "end_week")
 """Per-customer hooks a policy class may define (detected by name)."""

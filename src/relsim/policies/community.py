@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 
 from relsim.params import P
-from relsim.policies.base import Policy, PolicyConfig
+from relsim.policies.base import MembershipPolicy, PolicyConfig
 
 
 class CommunityConfig(PolicyConfig):
@@ -31,25 +31,19 @@ class CommunityConfig(PolicyConfig):
                                doc="running cost per member")
 
 
-class Community(Policy):
-    """Run a customer community."""
+class Community(MembershipPolicy):
+    """Run a customer community (customers join at ``join_rate`` a week; the firm pays
+    ``cost_per_member``: :class:`MembershipPolicy`)."""
 
     kind = "community"
     config_class = CommunityConfig
-
-    def members(self, model, mine: np.ndarray) -> np.ndarray:
-        return mine & model.customers.community_member
+    member_column = "community_member"
 
     def commitment_bonus(self, model, mine: np.ndarray) -> np.ndarray:
         return np.where(self.members(model, mine), self.config.commitment_boost, 0.0)
 
     def talk_multiplier(self, model, mine: np.ndarray) -> np.ndarray:
         return np.where(self.members(model, mine), 1.0 + self.config.talk_boost, 1.0)
-
-    def end_week(self, model, mine: np.ndarray) -> None:
-        c = model.customers
-        c.community_member |= mine & (self.draw(model) < self.config.join_rate)
-        self.spend(self.members(model, mine).sum() * self.config.cost_per_member)
 
     def withdraw(self, model) -> None:
         model.customers.community_member[self.mine(model)] = False

@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import field_validator
 
 from relsim.params import P
-from relsim.policies.base import Encounter, Policy, PolicyConfig
+from relsim.policies.base import Encounter, MembershipPolicy, PolicyConfig
 
 
 class LoyaltyConfig(PolicyConfig):
@@ -73,14 +73,13 @@ def tier_of(lifetime_points: np.ndarray, thresholds: list[float]) -> np.ndarray:
     return np.searchsorted(np.asarray(thresholds), lifetime_points, side="right").astype(np.int8)
 
 
-class Loyalty(Policy):
-    """Run a loyalty programme for the firm's customers."""
+class Loyalty(MembershipPolicy):
+    """Run a loyalty programme for the firm's customers (customers join at ``join_rate``
+    a week; the firm pays ``cost_per_member``: :class:`MembershipPolicy`)."""
 
     kind = "loyalty"
     config_class = LoyaltyConfig
-
-    def members(self, model, mine: np.ndarray) -> np.ndarray:
-        return mine & model.customers.loyalty_member
+    member_column = "loyalty_member"
 
     def switching_cost(self, model, mine: np.ndarray) -> np.ndarray:
         c, k = model.customers, self.config
@@ -107,12 +106,6 @@ class Loyalty(Policy):
         delighted = idx[redeemed > 0]
         c.satisfaction[delighted] = np.minimum(1.0, c.satisfaction[delighted] + k.reward_delight)
         self.spend(redeemed.sum() * k.point_value)
-
-    def end_week(self, model, mine: np.ndarray) -> None:
-        c = model.customers
-        joining = mine & ~c.loyalty_member & (self.draw(model) < self.config.join_rate)
-        c.loyalty_member |= joining
-        self.spend(self.members(model, mine).sum() * self.config.cost_per_member)
 
     def withdraw(self, model) -> None:
         """Ending the programme: balances and tiers are forfeited, members feel cheated."""
