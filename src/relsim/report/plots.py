@@ -112,34 +112,35 @@ ATTITUDES = ("trust", "satisfaction", "fairness")
 """The attitudes whose trajectories the report plots."""
 
 
-def plot_attitudes(firms: pd.DataFrame, firm: str) -> Figure:
-    """Mean trust, satisfaction and fairness of ``firm``'s customers over time, per variant."""
-    fig = Figure(figsize=(11, 3.4), layout="constrained")
-    axes = fig.subplots(1, len(ATTITUDES))
+def _firm_panels(firms: pd.DataFrame, firm: str, columns: dict[str, str], ylabel: str,
+                 title: str, width: float) -> Figure:
+    """One panel per metric column (title by column) for ``firm``, a line per variant;
+    each panel keeps its own scale."""
+    fig = Figure(figsize=(width, 3.4), layout="constrained")
+    axes = fig.subplots(1, len(columns), squeeze=False)[0]
     rows = firms[firms["firm"] == firm]
     colours = variant_colours(categories(firms[VARIANT]))
-    for ax, name in zip(axes, ATTITUDES):
-        _lines(ax, rows, f"mean_{name}", colours)
-        ax.set_title(f"mean {name}")
-    axes[0].set_ylabel("score (0..1)")
+    for ax, (column, panel) in zip(axes, columns.items()):
+        _lines(ax, rows, column, colours)
+        ax.set_title(panel)
+    axes[0].set_ylabel(ylabel)
     axes[-1].legend(frameon=False)
-    fig.suptitle(f"{firm}: attitudes of its customers")
+    fig.suptitle(title)
     return fig
+
+
+def plot_attitudes(firms: pd.DataFrame, firm: str) -> Figure:
+    """Mean trust, satisfaction and fairness of ``firm``'s customers over time, per variant."""
+    return _firm_panels(firms, firm, {f"mean_{a}": f"mean {a}" for a in ATTITUDES},
+                        "score (0..1)", f"{firm}: attitudes of its customers", 11)
 
 
 def plot_wom(firms: pd.DataFrame, firm: str) -> Figure:
-    """Word-of-mouth messages about ``firm`` per week, positive and negative, per variant."""
-    fig = Figure(figsize=(9, 3.4), layout="constrained")
-    axes = fig.subplots(1, 2)  # own scales: negative messages are often far fewer
-    rows = firms[firms["firm"] == firm]
-    colours = variant_colours(categories(firms[VARIANT]))
-    for ax, valence in zip(axes, ("positive", "negative")):
-        _lines(ax, rows, f"wom_{valence}", colours)
-        ax.set_title(f"{valence} messages")
-    axes[0].set_ylabel("messages heard per week")
-    axes[-1].legend(frameon=False)
-    fig.suptitle(f"Word of mouth about {firm}")
-    return fig
+    """Word-of-mouth messages about ``firm`` per week, positive and negative, per variant
+    (negative messages are often far fewer, so each panel has its own scale)."""
+    return _firm_panels(firms, firm, {f"wom_{v}": f"{v} messages" for v in
+                                      ("positive", "negative")},
+                        "messages heard per week", f"Word of mouth about {firm}", 9)
 
 
 def plot_share(firms: pd.DataFrame) -> Figure:
