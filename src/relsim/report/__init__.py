@@ -24,6 +24,9 @@ Files written into the directory (each written under a temporary name, then rena
     retention curves of each firm's week-0 customers, per variant, replication and step
 ``report.md``, ``report.html``
     the human-readable report; the HTML page embeds the plots
+``scenario.yaml``
+    the complete scenario that was run (every parameter, variants included): ``relsim run``
+    on it reproduces the tables
 ``plots/*.png``
     retention curves, customers by lifecycle stage, attitude trajectories, word of mouth by
     valence, market shares, profit and customer equity per variant
@@ -250,13 +253,18 @@ class Report:
         blocks += [("h2", "Outcomes: definitions"),
                    ("list", [f"**{o.label}** ({o.unit}): {o.doc}." for o in OUTCOMES]),
                    ("p", "Files beside this report: `summary.csv` (every number above), "
-                         "`outcomes.csv` (per replication), `retention.csv`, and the "
+                         "`outcomes.csv` (per replication), `retention.csv`, `scenario.yaml` "
+                         "(the complete scenario, to rerun it), and the "
                          "simulation tables (`firms`, `market`, `transactions`, "
                          "`relationships`, `cohorts`, `customers`, `trace`).")]
         return blocks
 
     def setup(self) -> pd.DataFrame:
-        """The scenario's settings that frame the comparison."""
+        """The scenario's settings that frame the comparison, and the software that ran it."""
+        from importlib.metadata import version
+
+        from relsim import __version__
+
         s = self.scenario
         rows = {"customers": f"{s.n_customers:,}", "horizon": f"{s.steps} weeks",
                 "replications": str(s.replications), "seed": str(s.seed),
@@ -265,6 +273,8 @@ class Report:
             rows[f"firm {f.name}"] = (f"quality {f.quality}, price {f.price}, reliability "
                                       f"{f.reliability}" + (f", {len(f.policies)} "
                                                             "policies" if f.policies else ""))
+        rows["software"] = (f"relsim {__version__}, Mesa {version('mesa')}, numpy "
+                            f"{version('numpy')}; complete scenario in `scenario.yaml`")
         frame = pd.DataFrame({"value": rows})
         frame.index.name = "setting"
         return frame
@@ -305,6 +315,16 @@ def _write(path: Path, data: bytes | str) -> None:
     os.replace(tmp, path)
 
 
+def scenario_yaml(scenario: Scenario) -> str:
+    """The complete scenario as YAML, every default written out, so that the run can be
+    repeated even if defaults change in a later relsim."""
+    from relsim import __version__
+
+    return (f"# the complete scenario run by relsim {__version__}; relsim run reproduces it\n"
+            + yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False,
+                             allow_unicode=True))
+
+
 def write_plots(report: Report, directory: Path) -> None:
     """Draw every plot of :data:`PLOTS` into ``directory``."""
     r, firm = report.result, report.focal
@@ -333,6 +353,7 @@ def build_report(result: RunResult, scenario: Scenario, out_dir: str | os.PathLi
     _write(out / "summary.csv", report.summary.to_csv(index=False))
     _write(out / "outcomes.csv", report.outcomes.to_csv(index=False))
     _write(out / "retention.csv", report.curves.to_csv(index=False))
+    _write(out / "scenario.yaml", scenario_yaml(scenario))
     write_plots(report, out / "plots")
     blocks = report.blocks()
     _write(out / "report.md", to_markdown(blocks))
