@@ -250,8 +250,9 @@ def test_report_without_variants_and_with_one_replication(tmp_path):
 
     scenario = validate_scenario({"name": "solo", "n_customers": 200, "steps": 6}, "solo.yaml")
     result = run_comparison(scenario, progress=False)
-    table = build_report(result, scenario, tmp_path)
-    assert list(table.index.get_level_values("variant").unique()) == ["baseline"]
+    table = build_report(result, scenario, tmp_path)  # what relsim run prints: every firm
+    assert list(table.columns) == [f.name for f in scenario.firms]
+    assert table.loc["NPS at horizon"].str.match(r"-?\d+\.\d$").all()  # no interval
     md = (tmp_path / "report.md").read_text()
     assert "nothing to compare" in md
     summary = pd.read_csv(tmp_path / "summary.csv")
@@ -315,3 +316,15 @@ def test_scenario_yaml_reproduces_the_run(tmp_path, capsys):
     assert main(["run", str(first / "scenario.yaml"), "--out", str(second), "--quiet"]) == 0
     for table in ("firms.csv", "relationships.csv", "summary.csv"):
         assert (first / table).read_bytes() == (second / table).read_bytes(), table
+
+
+def test_firms_keep_the_scenario_order():
+    """Zeta is the first firm: it stays first in the summary (not sorted by name)."""
+    firms, rel = firms_table(), relationships_table()
+    for frame in (firms, rel):
+        frame["firm"] = frame["firm"].cat.rename_categories({"A": "Zeta"})
+    renamed = {k: c.model_copy(update={"firms": [c.firms[0].model_copy(update={"name": "Zeta"}),
+                                                 c.firms[1]]}) for k, c in configs().items()}
+    summary = summarise(replication_outcomes(firms, rel, renamed))
+    assert list(summary["firm"].cat.categories) == ["Zeta", "B"]
+    assert summary["firm"].iloc[0] == "Zeta"

@@ -163,6 +163,26 @@ class Report:
         table.columns.name = f"firm {firm}"
         return table
 
+    def by_firm(self, variant: str = BASELINE) -> pd.DataFrame:
+        """Outcomes (rows) by firm (columns) in one variant: mean [95% interval].  What
+        ``relsim run`` prints for a scenario without variants."""
+        data = {}
+        for (name, firm), group in self.summary.groupby([VARIANT, "firm"], observed=True,
+                                                        sort=True):
+            if name == variant:
+                rows = group.set_index("outcome")
+                data[firm] = [format_interval(o.name, *rows.loc[o.name, ["mean", "lo", "hi"]])
+                              for o in OUTCOMES if o.name != "policy_roi"]
+        frame = pd.DataFrame(data, index=[o.label for o in OUTCOMES if o.name != "policy_roi"])
+        frame.index.name = "outcome"
+        frame.columns.name = f"{variant}: mean [95% CI]"
+        return frame
+
+    def printed(self) -> pd.DataFrame:
+        """The table ``relsim run`` prints: the focal firm's outcomes per variant
+        (:meth:`table`), or, without variants, every firm's (:meth:`by_firm`)."""
+        return self.table() if len(self.variants) > 1 else self.by_firm()
+
     def wide(self, firm: str, column: str = "mean") -> pd.DataFrame:
         """Outcomes (rows) by variant (columns) for one firm: ``column="mean"`` gives the
         means with intervals, ``"diff"`` the differences to the baseline with intervals."""
@@ -244,7 +264,7 @@ class Report:
         blocks += [("h2", f"Outcomes of {firm}"), ("table", self.wide(firm)),
                    ("h2", f"Differences to the baseline for {firm}"),
                    ("table", self.wide(firm, "diff"))] if len(self.variants) > 1 else \
-            [("h2", f"Outcomes of {firm}"), ("table", self.wide(firm))]
+            [("h2", "Outcomes of every firm"), ("table", self.by_firm())]
         blocks += [("h2", "Plots")]
         blocks += [("image", name, caption) for name, caption in PLOTS.items()]
         blocks += [("h2", "All firms"), ("table", self.all_firms())]
@@ -346,7 +366,7 @@ def write_plots(report: Report, directory: Path) -> None:
 def build_report(result: RunResult, scenario: Scenario, out_dir: str | os.PathLike
                  ) -> pd.DataFrame:
     """Write the report of a comparison into ``out_dir`` (see the module docstring) and return
-    the focal firm's table (:meth:`Report.table`), which ``relsim run`` prints."""
+    the table that ``relsim run`` prints (:meth:`Report.printed`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = summarise_comparison(result, scenario)
@@ -358,4 +378,4 @@ def build_report(result: RunResult, scenario: Scenario, out_dir: str | os.PathLi
     blocks = report.blocks()
     _write(out / "report.md", to_markdown(blocks))
     _write(out / "report.html", to_html(blocks, out / "plots", f"{scenario.name}: report"))
-    return report.table()
+    return report.printed()

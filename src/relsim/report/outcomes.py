@@ -201,6 +201,7 @@ def summarise(outcomes: pd.DataFrame) -> pd.DataFrame:
                          "diff_hi": diff_hi})
     summary = pd.DataFrame(rows)
     summary[VARIANT] = pd.Categorical(summary[VARIANT], variants)
+    summary["firm"] = pd.Categorical(summary["firm"], categories(outcomes["firm"]))
     summary["outcome"] = pd.Categorical(summary["outcome"], names)
     return summary.sort_values([VARIANT, "firm", "outcome"], kind="stable", ignore_index=True)
 
