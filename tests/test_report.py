@@ -328,3 +328,20 @@ def test_firms_keep_the_scenario_order():
     summary = summarise(replication_outcomes(firms, rel, renamed))
     assert list(summary["firm"].cat.categories) == ["Zeta", "B"]
     assert summary["firm"].iloc[0] == "Zeta"
+
+
+def test_differences_whose_interval_excludes_zero_are_bold():
+    from relsim.compare import run_comparison
+    from relsim.scenario import validate_scenario
+
+    scenario = validate_scenario({
+        "name": "bold", "n_customers": 300, "steps": 10, "replications": 3,
+        "variants": {"dearer": {"firms.0.price": 1.6}}}, "bold.yaml")
+    report = summarise_comparison(run_comparison(scenario, progress=False), scenario)
+    diff = report.wide(report.focal, "diff")["dearer"]
+    rows = report.summary[(report.summary["variant"] == "dearer")
+                          & (report.summary["firm"] == report.focal)].set_index("outcome")
+    for outcome in OUTCOMES[:-1]:
+        lo, hi = rows.loc[outcome.name, ["diff_lo", "diff_hi"]]
+        assert diff[outcome.label].startswith("**") == (lo > 0 or hi < 0), outcome.name
+    assert diff.str.startswith("**").any() and not diff.str.startswith("**").all()

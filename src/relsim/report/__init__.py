@@ -185,20 +185,23 @@ class Report:
 
     def wide(self, firm: str, column: str = "mean") -> pd.DataFrame:
         """Outcomes (rows) by variant (columns) for one firm: ``column="mean"`` gives the
-        means with intervals, ``"diff"`` the differences to the baseline with intervals."""
+        means with intervals, ``"diff"`` the differences to the baseline with intervals, in
+        bold where the interval excludes zero."""
+        diff = column == "diff"
+        names = ["diff", "diff_lo", "diff_hi"] if diff else ["mean", "lo", "hi"]
+        shown = [o for o in OUTCOMES if not diff or o.name != "policy_roi"]
         data = {}
-        shown = [o for o in OUTCOMES if column == "mean" or o.name != "policy_roi"]
-        for variant in self.variants:
-            if column == "diff" and variant == BASELINE:
-                continue
+        for variant in self.variants[1:] if diff else self.variants:
             rows = self._rows(firm, variant)
-            data[variant] = [
-                format_interval(o.name, *rows.loc[o.name, [column, f"{column}_lo"
-                                                           if column == "diff" else "lo",
-                                                           f"{column}_hi"
-                                                           if column == "diff" else "hi"]],
-                                signed=column == "diff")
-                if o.name in rows.index else "n/a" for o in shown]
+            cells = []
+            for o in shown:
+                if o.name not in rows.index:
+                    cells.append("n/a")
+                    continue
+                value, lo, hi = rows.loc[o.name, names]
+                text = format_interval(o.name, value, lo, hi, signed=diff)
+                cells.append(f"**{text}**" if diff and (lo > 0 or hi < 0) else text)
+            data[variant] = cells
         frame = pd.DataFrame(data, index=[o.label for o in shown])
         frame.index.name = "outcome"
         return frame
@@ -263,6 +266,7 @@ class Report:
                          "variant ran with the same random numbers).")]
         blocks += [("h2", f"Outcomes of {firm}"), ("table", self.wide(firm)),
                    ("h2", f"Differences to the baseline for {firm}"),
+                   ("p", "Paired by replication; **bold**: the 95% interval excludes zero."),
                    ("table", self.wide(firm, "diff"))] if len(self.variants) > 1 else \
             [("h2", "Outcomes of every firm"), ("table", self.by_firm())]
         blocks += [("h2", "Plots")]
