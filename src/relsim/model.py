@@ -74,6 +74,13 @@ def seed_sequence(rng: Any) -> np.random.SeedSequence:
     return np.random.SeedSequence(rng)
 
 
+def _spread(n: int, idx: np.ndarray, values: np.ndarray, fill: Any) -> np.ndarray:
+    """A length-``n`` array holding ``values`` at ``idx`` and ``fill`` elsewhere."""
+    out = np.full(n, fill, dtype=values.dtype)
+    out[idx] = values
+    return out
+
+
 class RelationshipModel(mesa.Model):
     """Customers and competing firms in relationships over a social network.
 
@@ -165,9 +172,13 @@ class RelationshipModel(mesa.Model):
 
     def start_relationships(self, who: np.ndarray, firm: np.ndarray) -> None:
         """Customers in mask ``who`` start exploring firm ``firm[who]`` (fresh relationship state)."""
-        c, b = self.customers, self.config.behaviour
         idx = np.flatnonzero(who)
-        f = firm[idx].astype(np.int16)
+        self.start_relationships_at(idx, firm[idx])
+
+    def start_relationships_at(self, idx: np.ndarray, firm: np.ndarray) -> None:
+        """Customers ``idx`` (increasing indices) start exploring firms ``firm`` (one per index)."""
+        c, b = self.customers, self.config.behaviour
+        f = firm.astype(np.int16)
         c.stage[idx] = EXPLORATION
         c.firm[idx] = f
         c.tenure[idx] = 0
@@ -190,8 +201,11 @@ class RelationshipModel(mesa.Model):
 
     def end_relationships(self, who: np.ndarray, reason: str) -> None:
         """Customers in mask ``who`` leave their firm and lapse (dissolution stage)."""
+        self.end_relationships_at(np.flatnonzero(who), reason)
+
+    def end_relationships_at(self, idx: np.ndarray, reason: str) -> None:
+        """Customers ``idx`` (increasing indices) leave their firm and lapse (dissolution stage)."""
         c = self.customers
-        idx = np.flatnonzero(who)
         f = c.firm[idx]
         self.records.relationships_ended(self, idx, reason)
         c.attitude[f, idx] = np.minimum(c.attitude[f, idx], c.satisfaction[idx])
@@ -210,137 +224,178 @@ class RelationshipModel(mesa.Model):
 
     # ------------------------------------------------------------------ step phases
     def churn_and_return(self, u: np.ndarray, utility: np.ndarray) -> None:
-        """Existing customers may churn (and switch at once); lapsed ones may return."""
+        """Existing customers may churn (and switch at once); lapsed ones may return.
+
+        The hazard is computed for every customer (it is reported as an event);
+        the draws and choices only for the customers they concern (index
+        arrays), with each customer's own draws from the fixed block.
+        """
         c, b, ev = self.customers, self.config.behaviour, self.events
-        active = is_active(c.stage)
         own = choice.own_firm_mask(c.firm, self.n_firms)
-        rivals = c.aware & ~own
         gap = choice.best_rival_gap(utility, own, c.aware)
         hazard = churn.churn_hazard(c.churn_proneness, c.commitment, gap, self._switching_cost(),
                                     b.commitment_effect, b.alternative_effect,
                                     b.switching_cost_effect)
-        ev.churn_hazard[:] = hazard
-        churned = active & (u[U_CHURN] < hazard)
-        knows_rival = rivals.any(axis=0)
-        switching = churned & knows_rival & (u[U_SWITCH] < b.switch_share)
-        weights = choice.logit_weights(utility) * self.firm_array("in_market")[:, None]
-        new_firm = choice.choose(weights * rivals, u[U_SWITCH_CHOICE])
-        lapsed = c.stage == DISSOLUTION
-        ev.churned_from[:] = np.where(churned, c.firm, -1)
-        self.end_relationships(churned, "churn")
-        ev.switched_to[:] = np.where(switching, new_firm, -1)
-        self.start_relationships(switching, new_firm)
+        ev.churn_hazard = hazard
+        active = np.flatnonzero(is_active(c.stage))
+        churned = active[u[U_CHURN, active] < hazard[active]]
+        rivals = c.aware[:, churned] & ~own[:, churned]
+        switch = rivals.any(axis=0) & (u[U_SWITCH, churned] < b.switch_share)
+        switching = churned[switch]
+        in_market = self.firm_array("in_market")[:, None]
+        weights = choice.logit_weights(utility[:, switching]) * in_market
+        new_firm = choice.choose(weights * rivals[:, switch], u[U_SWITCH_CHOICE, switching])
+        lapsed = np.flatnonzero(c.stage == DISSOLUTION)
+        ev.churned_from[churned] = c.firm[churned]
+        self.end_relationships_at(churned, "churn")
+        ev.switched_to[switching] = new_firm
+        ev.switched_from[switching] = ev.churned_from[switching]
+        self.start_relationships_at(switching, new_firm)
 
-        returning = lapsed & (u[U_RETURN] < b.winback_rate)
-        back_to = choice.choose(weights * c.aware, u[U_RETURN_CHOICE])
-        returning &= back_to >= 0
-        ev.winback[:] = returning & (back_to == c.former_firm)
-        late_switch = returning & ~ev.winback
-        ev.switched_to[:] = np.where(late_switch, back_to, ev.switched_to)
-        ev.switched_from[:] = np.where(late_switch, c.former_firm,
-                                       np.where(switching, ev.churned_from, -1))
-        ev.returned_to[:] = np.where(returning, back_to, -1)
-        self.start_relationships(returning, back_to)
+        returning = lapsed[u[U_RETURN, lapsed] < b.winback_rate]
+        weights = choice.logit_weights(utility[:, returning]) * in_market
+        back_to = choice.choose(weights * c.aware[:, returning], u[U_RETURN_CHOICE, returning])
+        found = back_to >= 0
+        returning, back_to = returning[found], back_to[found]
+        former = c.former_firm[returning]
+        winback = back_to == former
+        ev.winback[returning] = winback
+        late_switch = returning[~winback]
+        ev.switched_to[late_switch] = back_to[~winback]
+        ev.switched_from[late_switch] = former[~winback]
+        ev.returned_to[returning] = back_to
+        self.start_relationships_at(returning, back_to)
 
     def adopt(self, u: np.ndarray, utility: np.ndarray) -> None:
         """Prospects adopt by advertising (p) or imitation of customer neighbours (q), then choose a firm."""
         c, a, b, ev = self.customers, self.config.adoption, self.config.behaviour, self.events
         members = self._neighbour_info["members"]
-        degree = np.maximum(self.network.degree, 1)
-        share = members.sum(axis=0) / degree
-        adopting = (c.stage == PROSPECT) & a.enabled & (
-            u[U_ADOPT] < adoption.adoption_hazard(a.p_per_year, a.q_per_year, share))
-        from_ads = u[U_SOURCE] < adoption.advertising_share(a.p_per_year, a.q_per_year, share)
-        scale = np.where(from_ads[None, :], self.firm_array("advertising")[:, None], members)
+        prospects = np.flatnonzero(c.stage == PROSPECT) if a.enabled else np.zeros(0, np.intp)
+        share = members[:, prospects].sum(axis=0) / np.maximum(self.network.degree[prospects], 1)
+        adopt = u[U_ADOPT, prospects] < adoption.adoption_hazard(a.p_per_year, a.q_per_year, share)
+        adopting, share = prospects[adopt], share[adopt]
+        from_ads = u[U_SOURCE, adopting] < adoption.advertising_share(a.p_per_year, a.q_per_year,
+                                                                       share)
+        advertising = self.firm_array("advertising")
+        scale = np.where(from_ads[None, :], advertising[:, None], members[:, adopting])
         in_market = self.firm_array("in_market")[:, None]
-        picked = choice.choose(choice.logit_weights(utility) * scale * in_market,
-                               u[U_ADOPT_CHOICE])
-        adopting &= picked >= 0
-        ev.adopted_ad[:] = np.where(adopting & from_ads, picked, -1)
-        ev.adopted_wom[:] = np.where(adopting & ~from_ads, picked, -1)
-        self.start_relationships(adopting, picked)
+        picked = choice.choose(choice.logit_weights(utility[:, adopting]) * scale * in_market,
+                               u[U_ADOPT_CHOICE, adopting])
+        found = picked >= 0
+        adopting, picked, from_ads = adopting[found], picked[found], from_ads[found]
+        ev.adopted_ad[adopting[from_ads]] = picked[from_ads]
+        ev.adopted_wom[adopting[~from_ads]] = picked[~from_ads]
+        self.start_relationships_at(adopting, picked)
         # advertising reaches customers: they learn of the firm and hear its promise
-        reach = b.ad_awareness_rate * self.firm_array("advertising")
+        reach = b.ad_awareness_rate * advertising
         reached = self.dynamics_rng.random(c.aware.shape) < reach[:, None]
-        c.aware |= reached
-        promise = self.firm_array("promise")[:, None]
-        c.attitude = np.where(reached, c.attitude + b.ad_attitude_rate * (promise - c.attitude),
-                              c.attitude)
+        promise = self.firm_array("promise")
+        for f in range(self.n_firms):
+            idx = np.flatnonzero(reached[f])
+            c.aware[f, idx] = True
+            c.attitude[f, idx] += b.ad_attitude_rate * (promise[f] - c.attitude[f, idx])
 
     def encounters(self, u: np.ndarray, z: np.ndarray) -> None:
-        """Service encounters: disconfirmation, promises, complaints, recovery, exploration tests."""
+        """Service encounters: disconfirmation, promises, complaints, recovery, exploration tests.
+
+        Rules run on the customers they concern only (index arrays of the
+        active customers and of this week's buyers); the Encounter that
+        policies see holds full-length arrays (NaN / False for non-buyers).
+        """
         c, b, ev = self.customers, self.config.behaviour, self.events
-        active = is_active(c.stage)
-        f = np.maximum(c.firm, 0)
-        c.purchase_prob = lifecycle.purchase_probability(c.base_purchase_prob, c.stage)
-        bought = active & (u[U_PURCHASE] < c.purchase_prob)
+        n = c.n
+        active = np.flatnonzero(is_active(c.stage))
+        c.purchase_prob = np.zeros(n)  # 0 outside a relationship (stage multiplier 0)
+        c.purchase_prob[active] = lifecycle.purchase_probability(c.base_purchase_prob[active],
+                                                                 c.stage[active])
+        buys = u[U_PURCHASE, active] < c.purchase_prob[active]  # over the active customers
+        buyers = active[buys]
+        bought = np.zeros(n, dtype=bool)
+        bought[buyers] = True
+        price_paid = c.price_paid.copy()  # policies may set the price their customers pay
+        price_paid[active] = self.firm_array("price")[c.firm[active]]
         enc = Encounter(bought=bought, experienced=None, gap=None, satisfaction=None, kept=None,
                         broken=None, failed=None, complained=None, resolved=None,
                         trust_loss=np.minimum(1.0, b.trust_loss * c.trust_loss_multiplier),
-                        complaint_prob=np.full(c.n, b.complaint_prob),
-                        price_paid=self.firm_array("price")[f], noticed=np.zeros(c.n, bool))
+                        complaint_prob=np.full(n, b.complaint_prob),
+                        price_paid=price_paid, noticed=np.zeros(n, bool))
         self.policy_hook("before_encounters", enc)
-        c.price_paid = np.where(active, enc.price_paid, c.price_paid)
+        c.price_paid = enc.price_paid  # only customers in a relationship have new prices
+        f = c.firm[buyers]
         experienced = satisfaction.experienced_quality(self.firm_array("quality")[f],
-                                                       self.firm_array("quality_sd")[f], z)
-        gap = satisfaction.disconfirmation(experienced, c.expectation)
+                                                       self.firm_array("quality_sd")[f], z[buyers])
+        gap = satisfaction.disconfirmation(experienced, c.expectation[buyers])
         encounter = satisfaction.transaction_satisfaction(
             experienced, satisfaction.perceived_value(gap, b.loss_aversion),
             b.disconfirmation_gain)
-        kept = bought & trust.promise_outcome(u[U_PROMISE], self.firm_array("reliability")[f])
-        broken = bought & ~kept
-        failed = complaints.service_failure(bought, gap, broken, b.failure_threshold)
-        complained = failed & (u[U_COMPLAIN] < enc.complaint_prob)
-        resolved = complained & (u[U_RECOVER] < self.firm_array("recovery_rate")[f])
+        had = bought[buyers]  # all True
+        kept = had & trust.promise_outcome(u[U_PROMISE, buyers], self.firm_array("reliability")[f])
+        broken = had & ~kept
+        failed = complaints.service_failure(had, gap, broken, b.failure_threshold)
+        complained = failed & (u[U_COMPLAIN, buyers] < enc.complaint_prob[buyers])
+        resolved = complained & (u[U_RECOVER, buyers] < self.firm_array("recovery_rate")[f])
         recovery_quality = self.firm_array("recovery_quality")[f]
         encounter = complaints.recovered_satisfaction(encounter, complained, resolved,
                                                       recovery_quality, b.double_deviation)
-        enc.experienced, enc.gap, enc.satisfaction = experienced, gap, encounter
-        enc.kept, enc.broken, enc.failed = kept, broken, failed
-        enc.complained, enc.resolved = complained, resolved
+        enc.experienced, enc.gap, enc.satisfaction = (_spread(n, buyers, x, np.nan) for x in
+                                                      (experienced, gap, encounter))
+        enc.kept, enc.broken, enc.failed, enc.complained, enc.resolved = (
+            _spread(n, buyers, x, False) for x in (kept, broken, failed, complained, resolved))
         self.policy_hook("after_encounters", enc)
-        encounter = enc.satisfaction
-        c.satisfaction = satisfaction.update_satisfaction(c.satisfaction, encounter, bought,
-                                                          b.satisfaction_rate)
-        c.expectation = satisfaction.update_expectation(c.expectation, experienced, bought,
-                                                        b.expectation_rate)
-        c.trust = trust.update_trust(c.trust, kept, broken, b.trust_gain, enc.trust_loss)
-        c.fairness = complaints.complaint_fairness(c.fairness, complained, resolved,
-                                                   recovery_quality, b.fairness_rate)
-        c.complaints += complained
-        c.spend = np.where(bought, c.price_paid * c.basket, 0.0)
-        self.observe_accounts(bought, complained)
-        c.reference_price = fairness.update_reference_price(c.reference_price, c.price_paid,
-                                                            bought, b.reference_price_rate)
-        ev.bought[:], ev.kept[:], ev.broken[:] = bought, kept, broken
-        ev.complained[:], ev.resolved[:] = complained, resolved
-        ev.noticed[:] = enc.noticed
-        ev.experienced[:] = np.where(bought, experienced, np.nan)
-        ev.encounter_satisfaction[:] = np.where(bought, encounter, np.nan)
+        encounter = enc.satisfaction[buyers]
+        kept, broken = enc.kept[buyers], enc.broken[buyers]
+        complained, resolved = enc.complained[buyers], enc.resolved[buyers]
+        c.satisfaction[buyers] = satisfaction.update_satisfaction(
+            c.satisfaction[buyers], encounter, had, b.satisfaction_rate)
+        c.expectation[buyers] = satisfaction.update_expectation(
+            c.expectation[buyers], experienced, had, b.expectation_rate)
+        c.trust[buyers] = trust.update_trust(c.trust[buyers], kept, broken, b.trust_gain,
+                                             enc.trust_loss[buyers])
+        c.fairness[buyers] = complaints.complaint_fairness(c.fairness[buyers], complained,
+                                                           resolved, recovery_quality,
+                                                           b.fairness_rate)
+        c.complaints[buyers] += complained
+        c.spend = np.zeros(n)
+        c.spend[buyers] = c.price_paid[buyers] * c.basket[buyers]
+        self.observe_accounts(active, buys, complained)
+        c.reference_price[buyers] = fairness.update_reference_price(
+            c.reference_price[buyers], c.price_paid[buyers], had, b.reference_price_rate)
+        ev.bought, ev.kept, ev.broken = bought, enc.kept, enc.broken
+        ev.complained, ev.resolved = enc.complained, enc.resolved
+        ev.noticed = enc.noticed
+        ev.experienced[buyers] = experienced
+        ev.encounter_satisfaction[buyers] = encounter
         self.records.transactions(self, bought)
-        ev.spend_firm[:] = np.where(bought, c.firm, -1)
-        ev.spend[:] = c.spend
-        failed_test = lifecycle.failed_exploration(c.stage, encounter, bought,
-                                                   b.exploration_failure)
-        ev.failed_from[:] = np.where(failed_test, c.firm, -1)
-        self.end_relationships(failed_test, "exploration")
+        ev.spend_firm[buyers] = f
+        ev.spend[buyers] = c.spend[buyers]
+        failed_test = buyers[lifecycle.failed_exploration(c.stage[buyers], encounter, had,
+                                                          b.exploration_failure)]
+        ev.failed_from[failed_test] = c.firm[failed_test]
+        self.end_relationships_at(failed_test, "exploration")
 
-    def observe_accounts(self, bought: np.ndarray, complained: np.ndarray) -> None:
+    def observe_accounts(self, active: np.ndarray, buys: np.ndarray,
+                         complained: np.ndarray) -> None:
         """Update what a firm can observe of each account, and each customer's realised value.
 
         weeks since the last purchase; complaints fading by 10% a week; weekly
         margin after cost to serve, fading likewise; discounted margin to date.
+        ``active`` indexes the customers in a relationship, ``buys`` marks
+        those of them who bought, ``complained`` those buyers who complained.
         """
         c, d = self.customers, self.config.economics.discount_rate_per_step
-        active = is_active(c.stage)
-        f = np.maximum(c.firm, 0)
-        margin = np.where(bought, (c.price_paid - self.firm_array("unit_cost")[f]) * c.basket, 0.0)
-        c.weeks_since_purchase = np.where(bought, 0, c.weeks_since_purchase + active)
-        c.recent_complaints = 0.9 * c.recent_complaints + complained
+        buyers = active[buys]
+        f = c.firm[active]
+        margin = np.zeros(active.size)
+        margin[buys] = (c.price_paid[buyers] - self.firm_array("unit_cost")[f[buys]]) \
+            * c.basket[buyers]
+        c.weeks_since_purchase[active] += 1
+        c.weeks_since_purchase[buyers] = 0
+        np.multiply(c.recent_complaints, 0.9, out=c.recent_complaints)
+        c.recent_complaints[buyers] += complained
         weekly = margin - self.firm_array("service_cost")[f]
-        c.recent_margin = np.where(active, c.recent_margin + 0.1 * (weekly - c.recent_margin),
-                                   c.recent_margin)
-        c.realised_value += margin * (1.0 + d) ** -self.steps
+        recent = c.recent_margin[active]
+        c.recent_margin[active] = recent + 0.1 * (weekly - recent)
+        c.realised_value[buyers] += margin[buys] * (1.0 + d) ** -self.steps
 
     def forward_values(self) -> np.ndarray:
         """Each customer's forward lifetime value at its current state (0 without a firm)."""
@@ -357,41 +412,47 @@ class RelationshipModel(mesa.Model):
     def update_attitudes(self) -> None:
         """Fairness, dependence, symmetry and commitment of every customer in a relationship."""
         c, b, ev = self.customers, self.config.behaviour, self.events
-        active = is_active(c.stage)
-        own = choice.own_firm_mask(c.firm, self.n_firms)
-        c.attitude = np.where(own, c.expectation[None, :], c.attitude)
-        heard_count = (self._neighbour_info["talk_count"] * own).sum(axis=0)
-        heard_price = (self._neighbour_info["talk_price"] * own).sum(axis=0)
-        peer_price = np.divide(heard_price, heard_count, out=np.full(c.n, np.nan),
+        active = np.flatnonzero(is_active(c.stage))
+        everyone = np.ones(active.size, dtype=bool)
+        f = c.firm[active]
+        c.attitude[f, active] = c.expectation[active]
+        heard_count = self._neighbour_info["talk_count"][f, active]
+        heard_price = self._neighbour_info["talk_price"][f, active]
+        peer_price = np.divide(heard_price, heard_count, out=np.full(active.size, np.nan),
                                where=heard_count > 0)
-        target = fairness.price_fairness_target(c.price_paid, c.reference_price, peer_price,
-                                                b.fairness_at_reference, b.price_fairness_slope,
-                                                b.peer_fairness_slope)
-        c.fairness = fairness.update_fairness(c.fairness, target, active, b.fairness_rate)
-        known_rivals = (c.aware & ~own).sum(axis=0)
+        target = fairness.price_fairness_target(c.price_paid[active], c.reference_price[active],
+                                                peer_price, b.fairness_at_reference,
+                                                b.price_fairness_slope, b.peer_fairness_slope)
+        c.fairness[active] = fairness.update_fairness(c.fairness[active], target, everyone,
+                                                      b.fairness_rate)
+        own = choice.own_firm_mask(f, self.n_firms)
+        known_rivals = (c.aware[:, active] & ~own).sum(axis=0)
         dep_target = dependence.dependence_target(
-            self._switching_cost(), known_rivals, self.n_firms - 1, c.stage,
+            self._switching_cost()[active], known_rivals, self.n_firms - 1, c.stage[active],
             b.dependence_switching_weight, b.dependence_alternatives_weight,
             b.dependence_stage_weight)
-        c.dependence = dependence.update_dependence(c.dependence, dep_target, active,
-                                                    b.dependence_rate)
-        slot = c.firm + 1  # 0: no firm
-        basket_by_firm = np.bincount(slot, weights=c.basket, minlength=self.n_firms + 1)
+        c.dependence[active] = dependence.update_dependence(c.dependence[active], dep_target,
+                                                            everyone, b.dependence_rate)
+        slot = f + 1  # 0: no firm
+        basket = c.basket[active]
+        basket_by_firm = np.bincount(slot, weights=basket, minlength=self.n_firms + 1)
         count_by_firm = np.bincount(slot, minlength=self.n_firms + 1)
         mean_basket = np.divide(basket_by_firm, count_by_firm,
                                 out=np.zeros(self.n_firms + 1), where=count_by_firm > 0)
-        c.firm_dependence = np.where(active, dependence.firm_dependence(
-            c.basket, mean_basket[slot], c.importance), 0.0)  # volume: units per purchase
-        asymmetry = dependence.dependence_asymmetry(c.dependence, c.firm_dependence)
-        ev.asymmetry[:] = np.where(active, asymmetry, np.nan)
+        c.firm_dependence = np.zeros(c.n)
+        c.firm_dependence[active] = dependence.firm_dependence(
+            basket, mean_basket[slot], c.importance[active])  # volume: units per purchase
+        asymmetry = dependence.dependence_asymmetry(c.dependence[active],
+                                                    c.firm_dependence[active])
+        ev.asymmetry[active] = asymmetry
         target = commitment.commitment_target(
-            c.trust, c.satisfaction, c.fairness, c.dependence, asymmetry,
-            c.trust_weight, b.commitment_satisfaction_weight,
+            c.trust[active], c.satisfaction[active], c.fairness[active], c.dependence[active],
+            asymmetry, c.trust_weight[active], b.commitment_satisfaction_weight,
             b.commitment_fairness_weight, b.commitment_dependence_weight, b.asymmetry_penalty)
-        target = np.minimum(1.0, target + sum(self.policy_hook("commitment_bonus"),
-                                              np.zeros(c.n)))
-        c.commitment = commitment.update_commitment(c.commitment, target, active,
-                                                    b.commitment_rate)
+        bonus = sum(self.policy_hook("commitment_bonus"), np.zeros(c.n))
+        target = np.minimum(1.0, target + bonus[active])
+        c.commitment[active] = commitment.update_commitment(c.commitment[active], target,
+                                                            everyone, b.commitment_rate)
 
     def advance_lifecycle(self) -> None:
         """Stage transitions, basket growth in expansion, and tenure."""
