@@ -397,17 +397,23 @@ class RelationshipModel(mesa.Model):
         c.recent_margin[active] = recent + 0.1 * (weekly - recent)
         c.realised_value[buyers] += margin[buys] * (1.0 + d) ** -self.steps
 
-    def forward_values(self) -> np.ndarray:
-        """Each customer's forward lifetime value at its current state (0 without a firm)."""
-        c, f = self.customers, np.maximum(self.customers.firm, 0)
-        buys = lifecycle.purchase_probability(c.base_purchase_prob, c.stage)
-        weekly = (buys * c.basket * (c.price_paid - self.firm_array("unit_cost")[f])
+    def forward_values(self, idx: np.ndarray | None = None) -> np.ndarray:
+        """Each customer's forward lifetime value at its current state (0 without a firm).
+
+        ``idx``: only these customers (default: all).
+        """
+        c = self.customers
+        idx = np.arange(c.n) if idx is None else idx
+        firm = c.firm[idx]
+        f = np.maximum(firm, 0)
+        buys = lifecycle.purchase_probability(c.base_purchase_prob[idx], c.stage[idx])
+        weekly = (buys * c.basket[idx] * (c.price_paid[idx] - self.firm_array("unit_cost")[f])
                   - self.firm_array("service_cost")[f])
-        hazard = self.events.churn_hazard  # not yet drawn at step 0: the baseline proneness
-        hazard = np.where(np.isnan(hazard), c.churn_proneness, hazard)
+        hazard = self.events.churn_hazard[idx]  # not yet drawn at step 0: the baseline proneness
+        hazard = np.where(np.isnan(hazard), c.churn_proneness[idx], hazard)
         value = economics.forward_clv(weekly, 1.0 - hazard,
                                       self.config.economics.discount_rate_per_step)
-        return np.where(c.firm >= 0, value, 0.0)
+        return np.where(firm >= 0, value, 0.0)
 
     def update_attitudes(self) -> None:
         """Fairness, dependence, symmetry and commitment of every customer in a relationship."""
