@@ -422,7 +422,8 @@ class RelationshipModel(mesa.Model):
         everyone = np.ones(active.size, dtype=bool)
         f = c.firm[active]
         c.attitude[f, active] = c.expectation[active]
-        heard_count = self._neighbour_info["talk_count"][f, active]
+        info = self._neighbour_info
+        heard_count = info["positive"][f, active] + info["negative"][f, active]
         heard_price = self._neighbour_info["talk_price"][f, active]
         peer_price = np.divide(heard_price, heard_count, out=np.full(active.size, np.nan),
                                where=heard_count > 0)
@@ -472,41 +473,55 @@ class RelationshipModel(mesa.Model):
         c.tenure += is_active(c.stage)
 
     def word_of_mouth(self, u: np.ndarray) -> None:
-        """Customers talk about their (former) firm; listeners update attitude, expectation and trust."""
+        """Customers talk about their (former) firm; listeners update attitude, expectation and trust.
+
+        Only customers with a (former) firm can talk, only customers who heard
+        a message change their attitudes, and only customers in a relationship
+        their expectation and trust; the rules run on those customers only.
+        """
         c, b, ev = self.customers, self.config.behaviour, self.events
-        p_talk = word_of_mouth.talk_probability(c.talkativeness, c.satisfaction, b.talk_prob,
+        about = np.where(c.firm >= 0, c.firm, c.former_firm)
+        speakers = np.flatnonzero(about >= 0)
+        p_talk = word_of_mouth.talk_probability(c.talkativeness[speakers],
+                                                c.satisfaction[speakers], b.talk_prob,
                                                 b.unhappy_talk_boost, b.happy_talk_boost)
         for multiplier in self.policy_hook("talk_multiplier"):
-            p_talk = np.minimum(1.0, p_talk * multiplier)
-        about = np.where(c.firm >= 0, c.firm, c.former_firm)
-        talking = (about >= 0) & (u[U_TALK] < p_talk)
-        ev.talked_about[:] = np.where(talking, about, -1)
-        ev.positive[:] = talking & word_of_mouth.message_valence(c.satisfaction)
+            p_talk = np.minimum(1.0, p_talk * multiplier[speakers])
+        talkers = speakers[u[U_TALK, speakers] < p_talk]
+        ev.talked_about[talkers] = about[talkers]
+        ev.positive[talkers] = word_of_mouth.message_valence(c.satisfaction[talkers])
         info = self._listen()
         self._neighbour_info = info
-        positive, negative = info["positive"], b.negativity_weight * info["negative"]
-        c.attitude = trust.shift_toward(c.attitude, positive, negative, b.wom_attitude_rate)
-        c.aware |= (info["positive"] + info["negative"]) > 0
-        own = choice.own_firm_mask(c.firm, self.n_firms)
-        pos_own, neg_own = (positive * own).sum(axis=0), (negative * own).sum(axis=0)
-        c.expectation = trust.shift_toward(c.expectation, pos_own, neg_own, b.wom_expectation_rate)
-        c.trust = trust.shift_toward(c.trust, pos_own, neg_own, b.wom_trust_rate)
-        ev.heard_positive[:] = info["positive"].sum(axis=0)
-        ev.heard_negative[:] = info["negative"].sum(axis=0)
+        heard_positive, heard_negative = info["positive"].sum(axis=0), info["negative"].sum(axis=0)
+        ev.heard_positive[:] = heard_positive
+        ev.heard_negative[:] = heard_negative
+        listeners = np.flatnonzero((heard_positive + heard_negative) > 0)
+        positive = info["positive"][:, listeners]
+        negative = info["negative"][:, listeners]
+        c.attitude[:, listeners] = trust.shift_toward(c.attitude[:, listeners], positive,
+                                                      b.negativity_weight * negative,
+                                                      b.wom_attitude_rate)
+        c.aware[:, listeners] |= (positive + negative) > 0
+        customers = np.flatnonzero(c.firm >= 0)
+        own = c.firm[customers]
+        pos_own = info["positive"][own, customers]
+        neg_own = b.negativity_weight * info["negative"][own, customers]
+        c.expectation[customers] = trust.shift_toward(c.expectation[customers], pos_own,
+                                                      neg_own, b.wom_expectation_rate)
+        c.trust[customers] = trust.shift_toward(c.trust[customers], pos_own, neg_own,
+                                                b.wom_trust_rate)
 
     def _listen(self) -> dict[str, np.ndarray]:
         """What each customer's neighbours are and say, per firm (firm-major sums).
 
         Columns summed over neighbours: customers of each firm, positive and
         negative talkers about each firm, and the prices talkers pay.  Only the
-        rows that can be non-zero take part (customers for membership, this
-        week's talkers for messages): the same sums as one product over all
-        customers, at a fraction of its cost.
+        rows that can be non-zero take part (this week's talkers for
+        messages): the same sums as one product over all customers, at a
+        fraction of its cost.  Membership counts are kept from the previous
+        call and corrected for the customers whose firm changed since.
         """
         c, ev, n_f = self.customers, self.events, self.n_firms
-        customers = np.flatnonzero(c.firm >= 0)
-        members = np.zeros((customers.size, n_f), dtype=np.float32)
-        members[np.arange(customers.size), c.firm[customers]] = 1.0
         talkers = np.flatnonzero(ev.talked_about >= 0)
         about = ev.talked_about[talkers]
         said = np.zeros((talkers.size, 3 * n_f), dtype=np.float32)
@@ -515,9 +530,35 @@ class RelationshipModel(mesa.Model):
         # every talker tells the unit price it pays (or last paid, if it has left)
         said[rows, 2 * n_f + about] = c.price_paid[talkers]
         heard = self.network.neighbour_sum_from(talkers, said)
-        return {"members": self.network.neighbour_sum_from(customers, members),
-                "positive": heard[:n_f], "negative": heard[n_f:2 * n_f],
-                "talk_price": heard[2 * n_f:], "talk_count": heard[:n_f] + heard[n_f:2 * n_f]}
+        return {"members": self._neighbour_members(), "positive": heard[:n_f],
+                "negative": heard[n_f:2 * n_f], "talk_price": heard[2 * n_f:]}
+
+    def _neighbour_members(self) -> np.ndarray:
+        """Customers of each firm among each customer's neighbours, shape (firms, customers).
+
+        The first call sums over all customers in a relationship; later calls
+        add the change since the previous call (-1 at the old firm, +1 at the
+        new one) for the customers whose firm changed.  The counts are small
+        integers, exact in float32, so the result equals a fresh sum.
+        """
+        c, n_f = self.customers, self.n_firms
+        before = getattr(self, "_members_firm", None)
+        if before is None:
+            nodes = np.flatnonzero(c.firm >= 0)
+            values = np.zeros((nodes.size, n_f), dtype=np.float32)
+            values[np.arange(nodes.size), c.firm[nodes]] = 1.0
+            self._members = self.network.neighbour_sum_from(nodes, values)
+        else:
+            nodes = np.flatnonzero(c.firm != before)
+            if nodes.size:
+                old, new = before[nodes], c.firm[nodes]
+                values = np.zeros((nodes.size, n_f), dtype=np.float32)
+                rows = np.arange(nodes.size)
+                values[rows[old >= 0], old[old >= 0]] = -1.0
+                values[rows[new >= 0], new[new >= 0]] += 1.0
+                self._members += self.network.neighbour_sum_from(nodes, values)
+        self._members_firm = c.firm.copy()
+        return self._members
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
