@@ -53,7 +53,8 @@ class Events:
     broken: np.ndarray = _flag("promise broken")
     complained: np.ndarray = _flag("complained")
     resolved: np.ndarray = _flag("complaint resolved")
-    churn_hazard: np.ndarray = _value("weekly churn hazard at the start of the week")
+    churn_hazard: np.ndarray = _value("weekly churn hazard at the start of the week (customers "
+                                      "in a relationship and those starting one this week)")
     noticed: np.ndarray = _flag("a broken promise was announced in advance (transparency)")
     experienced: np.ndarray = _value("experienced quality")
     encounter_satisfaction: np.ndarray = _value("satisfaction with the encounter")

@@ -231,15 +231,12 @@ class RelationshipModel(mesa.Model):
         arrays), with each customer's own draws from the fixed block.
         """
         c, b, ev = self.customers, self.config.behaviour, self.events
-        own = choice.own_firm_mask(c.firm, self.n_firms)
-        gap = choice.best_rival_gap(utility, own, c.aware)
-        hazard = churn.churn_hazard(c.churn_proneness, c.commitment, gap, self._switching_cost(),
-                                    b.commitment_effect, b.alternative_effect,
-                                    b.switching_cost_effect)
-        ev.churn_hazard = hazard
+        self._week_switching_cost = self._switching_cost()
         active = np.flatnonzero(is_active(c.stage))
-        churned = active[u[U_CHURN, active] < hazard[active]]
-        rivals = c.aware[:, churned] & ~own[:, churned]
+        hazard = self._churn_hazard(active, utility)
+        ev.churn_hazard[active] = hazard
+        churned = active[u[U_CHURN, active] < hazard]
+        rivals = c.aware[:, churned] & ~choice.own_firm_mask(c.firm[churned], self.n_firms)
         switch = rivals.any(axis=0) & (u[U_SWITCH, churned] < b.switch_share)
         switching = churned[switch]
         in_market = self.firm_array("in_market")[:, None]
@@ -264,14 +261,31 @@ class RelationshipModel(mesa.Model):
         ev.switched_to[late_switch] = back_to[~winback]
         ev.switched_from[late_switch] = former[~winback]
         ev.returned_to[returning] = back_to
+        ev.churn_hazard[returning] = self._churn_hazard(returning, utility)
         self.start_relationships_at(returning, back_to)
+
+    def _churn_hazard(self, idx: np.ndarray, utility: np.ndarray) -> np.ndarray:
+        """Churn hazard of customers ``idx`` at their state at the start of the week.
+
+        Called in phase 4 for the customers in a relationship, and for the
+        customers who start one this week (returning, adopting) just before
+        they do, when their state is still that of the start of the week; it
+        is stored as the event ``churn_hazard`` (their forward value uses it).
+        """
+        c, b = self.customers, self.config.behaviour
+        own = choice.own_firm_mask(c.firm[idx], self.n_firms)
+        gap = choice.best_rival_gap(utility[:, idx], own, c.aware[:, idx])
+        return churn.churn_hazard(c.churn_proneness[idx], c.commitment[idx], gap,
+                                  self._week_switching_cost[idx], b.commitment_effect,
+                                  b.alternative_effect, b.switching_cost_effect)
 
     def adopt(self, u: np.ndarray, utility: np.ndarray) -> None:
         """Prospects adopt by advertising (p) or imitation of customer neighbours (q), then choose a firm."""
         c, a, b, ev = self.customers, self.config.adoption, self.config.behaviour, self.events
         members = self._neighbour_info["members"]
         prospects = np.flatnonzero(c.stage == PROSPECT) if a.enabled else np.zeros(0, np.intp)
-        share = members[:, prospects].sum(axis=0) / np.maximum(self.network.degree[prospects], 1)
+        share = (members.sum(axis=0)[prospects]
+                 / np.maximum(self.network.degree[prospects], 1))  # customer neighbours
         adopt = u[U_ADOPT, prospects] < adoption.adoption_hazard(a.p_per_year, a.q_per_year, share)
         adopting, share = prospects[adopt], share[adopt]
         from_ads = u[U_SOURCE, adopting] < adoption.advertising_share(a.p_per_year, a.q_per_year,
@@ -285,6 +299,7 @@ class RelationshipModel(mesa.Model):
         adopting, picked, from_ads = adopting[found], picked[found], from_ads[found]
         ev.adopted_ad[adopting[from_ads]] = picked[from_ads]
         ev.adopted_wom[adopting[~from_ads]] = picked[~from_ads]
+        ev.churn_hazard[adopting] = self._churn_hazard(adopting, utility)
         self.start_relationships_at(adopting, picked)
         # advertising reaches customers: they learn of the firm and hear its promise
         reach = b.ad_awareness_rate * advertising
