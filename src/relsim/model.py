@@ -148,27 +148,39 @@ class RelationshipModel(mesa.Model):
                 results.extend(getattr(p, hook)(self, mine, *args) for p in policies)
         return results
 
-    def _utility(self) -> np.ndarray:
-        """Each firm's utility to each customer; newcomers see advertised newcomer deals."""
+    def _utility(self, idx: np.ndarray) -> np.ndarray:
+        """Each firm's utility to customers ``idx``, shape (firms, len(idx)).
+
+        Newcomers see advertised newcomer deals.  Phases 4 and 5 ask for the
+        customers who can churn or choose, before any of those customers'
+        attitudes change in the week: the utilities of the start of the week.
+        """
         c, b = self.customers, self.config.behaviour
         price = self.firm_array("price")
         deal = price * (1.0 - self.firm_array("newcomer_discount"))
-        utility = choice.firm_utility(c.attitude, c.price_sensitivity, c.status_seeking,
+        sensitivity = c.price_sensitivity[idx]
+        utility = choice.firm_utility(c.attitude[:, idx], sensitivity, c.status_seeking[idx],
                                       deal, self.firm_array("status"),
                                       b.choice_quality_weight, b.choice_price_weight,
                                       b.choice_status_weight)
         if np.any(deal != price):  # the firm's own customers pay the list price
-            own = choice.own_firm_mask(c.firm, self.n_firms)
+            own = choice.own_firm_mask(c.firm[idx], self.n_firms)
             surcharge = b.choice_price_weight * ((price - deal) / deal.mean())[:, None]
-            utility -= np.where(own, surcharge * c.price_sensitivity[None, :], 0.0)
+            utility -= np.where(own, surcharge * sensitivity[None, :], 0.0)
         return utility
 
-    def _switching_cost(self) -> np.ndarray:
-        """Cost of leaving: personal, the firm's contractual cost and policy ties (points)."""
+    def _switching_cost(self, idx: np.ndarray | None = None) -> np.ndarray:
+        """Cost of leaving: personal, the firm's contractual cost and policy ties (points).
+
+        ``idx``: only these customers (default: all).
+        """
         c = self.customers
-        firm_cost = self.firm_array("switching_cost")[np.maximum(c.firm, 0)]
-        return np.clip(c.personal_switching_cost + firm_cost
-                       + sum(self.policy_hook("switching_cost"), np.zeros(c.n)), 0.0, 1.0)
+        idx = slice(None) if idx is None else idx
+        firm_cost = self.firm_array("switching_cost")[np.maximum(c.firm[idx], 0)]
+        personal = c.personal_switching_cost[idx]
+        ties = sum((cost[idx] for cost in self.policy_hook("switching_cost")),
+                   np.zeros(personal.size))
+        return np.clip(personal + firm_cost + ties, 0.0, 1.0)
 
     def start_relationships(self, who: np.ndarray, firm: np.ndarray) -> None:
         """Customers in mask ``who`` start exploring firm ``firm[who]`` (fresh relationship state)."""
@@ -223,7 +235,7 @@ class RelationshipModel(mesa.Model):
         c.offer_weeks_left[idx] = 0
 
     # ------------------------------------------------------------------ step phases
-    def churn_and_return(self, u: np.ndarray, utility: np.ndarray) -> None:
+    def churn_and_return(self, u: np.ndarray) -> None:
         """Existing customers may churn (and switch at once); lapsed ones may return.
 
         The hazard is computed for every customer (it is reported as an event);
@@ -233,14 +245,17 @@ class RelationshipModel(mesa.Model):
         c, b, ev = self.customers, self.config.behaviour, self.events
         self._week_switching_cost = self._switching_cost()
         active = np.flatnonzero(is_active(c.stage))
+        utility = self._utility(active)
         hazard = self._churn_hazard(active, utility)
         ev.churn_hazard[active] = hazard
-        churned = active[u[U_CHURN, active] < hazard]
+        churns = u[U_CHURN, active] < hazard
+        churned = active[churns]
+        utility = utility[:, churns]
         rivals = c.aware[:, churned] & ~choice.own_firm_mask(c.firm[churned], self.n_firms)
         switch = rivals.any(axis=0) & (u[U_SWITCH, churned] < b.switch_share)
         switching = churned[switch]
         in_market = self.firm_array("in_market")[:, None]
-        weights = choice.logit_weights(utility[:, switching]) * in_market
+        weights = choice.logit_weights(utility[:, switch]) * in_market
         new_firm = choice.choose(weights * rivals[:, switch], u[U_SWITCH_CHOICE, switching])
         lapsed = np.flatnonzero(c.stage == DISSOLUTION)
         ev.churned_from[churned] = c.firm[churned]
@@ -250,10 +265,11 @@ class RelationshipModel(mesa.Model):
         self.start_relationships_at(switching, new_firm)
 
         returning = lapsed[u[U_RETURN, lapsed] < b.winback_rate]
-        weights = choice.logit_weights(utility[:, returning]) * in_market
+        utility = self._utility(returning)
+        weights = choice.logit_weights(utility) * in_market
         back_to = choice.choose(weights * c.aware[:, returning], u[U_RETURN_CHOICE, returning])
         found = back_to >= 0
-        returning, back_to = returning[found], back_to[found]
+        returning, back_to, utility = returning[found], back_to[found], utility[:, found]
         former = c.former_firm[returning]
         winback = back_to == former
         ev.winback[returning] = winback
@@ -267,6 +283,8 @@ class RelationshipModel(mesa.Model):
     def _churn_hazard(self, idx: np.ndarray, utility: np.ndarray) -> np.ndarray:
         """Churn hazard of customers ``idx`` at their state at the start of the week.
 
+        ``utility`` holds the firms' utilities to these customers (``_utility(idx)``).
+
         Called in phase 4 for the customers in a relationship, and for the
         customers who start one this week (returning, adopting) just before
         they do, when their state is still that of the start of the week; it
@@ -274,12 +292,12 @@ class RelationshipModel(mesa.Model):
         """
         c, b = self.customers, self.config.behaviour
         own = choice.own_firm_mask(c.firm[idx], self.n_firms)
-        gap = choice.best_rival_gap(utility[:, idx], own, c.aware[:, idx])
+        gap = choice.best_rival_gap(utility, own, c.aware[:, idx])
         return churn.churn_hazard(c.churn_proneness[idx], c.commitment[idx], gap,
                                   self._week_switching_cost[idx], b.commitment_effect,
                                   b.alternative_effect, b.switching_cost_effect)
 
-    def adopt(self, u: np.ndarray, utility: np.ndarray) -> None:
+    def adopt(self, u: np.ndarray) -> None:
         """Prospects adopt by advertising (p) or imitation of customer neighbours (q), then choose a firm."""
         c, a, b, ev = self.customers, self.config.adoption, self.config.behaviour, self.events
         members = self._neighbour_info["members"]
@@ -293,10 +311,12 @@ class RelationshipModel(mesa.Model):
         advertising = self.firm_array("advertising")
         scale = np.where(from_ads[None, :], advertising[:, None], members[:, adopting])
         in_market = self.firm_array("in_market")[:, None]
-        picked = choice.choose(choice.logit_weights(utility[:, adopting]) * scale * in_market,
+        utility = self._utility(adopting)
+        picked = choice.choose(choice.logit_weights(utility) * scale * in_market,
                                u[U_ADOPT_CHOICE, adopting])
         found = picked >= 0
         adopting, picked, from_ads = adopting[found], picked[found], from_ads[found]
+        utility = utility[:, found]
         ev.adopted_ad[adopting[from_ads]] = picked[from_ads]
         ev.adopted_wom[adopting[~from_ads]] = picked[~from_ads]
         ev.churn_hazard[adopting] = self._churn_hazard(adopting, utility)
@@ -450,7 +470,7 @@ class RelationshipModel(mesa.Model):
         own = choice.own_firm_mask(f, self.n_firms)
         known_rivals = (c.aware[:, active] & ~own).sum(axis=0)
         dep_target = dependence.dependence_target(
-            self._switching_cost()[active], known_rivals, self.n_firms - 1, c.stage[active],
+            self._switching_cost(active), known_rivals, self.n_firms - 1, c.stage[active],
             b.dependence_switching_weight, b.dependence_alternatives_weight,
             b.dependence_stage_weight)
         c.dependence[active] = dependence.update_dependence(c.dependence[active], dep_target,
@@ -580,13 +600,14 @@ class RelationshipModel(mesa.Model):
         """One week: firms act, then all customers are updated rule by rule."""
         self.firms_act()
         n = self.config.n_customers
-        u = self.dynamics_rng.random((N_UNIFORMS, n))
-        z = self.dynamics_rng.standard_normal(n)
+        if getattr(self, "_draws", None) is None:  # reused every week (same numbers)
+            self._draws = np.empty((N_UNIFORMS, n)), np.empty(n)
+        u = self.dynamics_rng.random(out=self._draws[0])
+        z = self.dynamics_rng.standard_normal(out=self._draws[1])
         self.events = metrics_module.empty_events(n)
         self.records.before_step(self)
-        utility = self._utility()
-        self.churn_and_return(u, utility)
-        self.adopt(u, utility)
+        self.churn_and_return(u)
+        self.adopt(u)
         self.encounters(u, z)
         self.update_attitudes()
         self.advance_lifecycle()
