@@ -530,13 +530,13 @@ class RelationshipModel(mesa.Model):
         heard_positive, heard_negative = info["positive"].sum(axis=0), info["negative"].sum(axis=0)
         ev.heard_positive[:] = heard_positive
         ev.heard_negative[:] = heard_negative
-        listeners = np.flatnonzero((heard_positive + heard_negative) > 0)
-        positive = info["positive"][:, listeners]
-        negative = info["negative"][:, listeners]
-        c.attitude[:, listeners] = trust.shift_toward(c.attitude[:, listeners], positive,
-                                                      b.negativity_weight * negative,
-                                                      b.wom_attitude_rate)
-        c.aware[:, listeners] |= (positive + negative) > 0
+        for f in range(self.n_firms):  # listeners of messages about firm f
+            positive, negative = info["positive"][f], info["negative"][f]
+            listeners = np.flatnonzero((positive + negative) > 0)
+            c.attitude[f, listeners] = trust.shift_toward(
+                c.attitude[f, listeners], positive[listeners],
+                b.negativity_weight * negative[listeners], b.wom_attitude_rate)
+            c.aware[f, listeners] = True
         customers = np.flatnonzero(c.firm >= 0)
         own = c.firm[customers]
         pos_own = info["positive"][own, customers]
@@ -551,22 +551,26 @@ class RelationshipModel(mesa.Model):
 
         Columns summed over neighbours: customers of each firm, positive and
         negative talkers about each firm, and the prices talkers pay.  Only the
-        rows that can be non-zero take part (this week's talkers for
-        messages): the same sums as one product over all customers, at a
-        fraction of its cost.  Membership counts are kept from the previous
-        call and corrected for the customers whose firm changed since.
+        rows that can be non-zero take part (this week's talkers about firm f
+        for firm f's columns): the same sums as one product over all
+        customers, at a fraction of its cost.  Membership counts are kept
+        from the previous call and corrected for the customers whose firm
+        changed since.
         """
         c, ev, n_f = self.customers, self.events, self.n_firms
         talkers = np.flatnonzero(ev.talked_about >= 0)
-        about = ev.talked_about[talkers]
-        said = np.zeros((talkers.size, 3 * n_f), dtype=np.float32)
-        rows = np.arange(talkers.size)
-        said[rows, np.where(ev.positive[talkers], about, n_f + about)] = 1.0
-        # every talker tells the unit price it pays (or last paid, if it has left)
-        said[rows, 2 * n_f + about] = c.price_paid[talkers]
-        heard = self.network.neighbour_sum_from(talkers, said)
-        return {"members": self._neighbour_members(), "positive": heard[:n_f],
-                "negative": heard[n_f:2 * n_f], "talk_price": heard[2 * n_f:]}
+        about, positive = ev.talked_about[talkers], ev.positive[talkers]
+        heard = np.empty((3, n_f, c.n), dtype=np.float32)  # positive, negative, price
+        for f in range(n_f):  # talkers about firm f: each adds to firm f's sums only
+            nodes = talkers[about == f]
+            said = np.empty((nodes.size, 3), dtype=np.float32)
+            said[:, 0] = positive[about == f]
+            said[:, 1] = ~positive[about == f]
+            # every talker tells the unit price it pays (or last paid, if it has left)
+            said[:, 2] = c.price_paid[nodes]
+            heard[:, f] = self.network.neighbour_sum_from(nodes, said)
+        return {"members": self._neighbour_members(), "positive": heard[0],
+                "negative": heard[1], "talk_price": heard[2]}
 
     def _neighbour_members(self) -> np.ndarray:
         """Customers of each firm among each customer's neighbours, shape (firms, customers).
