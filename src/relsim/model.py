@@ -51,7 +51,7 @@ from relsim.rules import (
     trust,
     word_of_mouth,
 )
-from relsim.stages import DISSOLUTION, EXPLORATION, PROSPECT, is_active
+from relsim.stages import DISSOLUTION, EXPANSION, EXPLORATION, PROSPECT, is_active
 
 # rows of the per-step uniform block (fixed layout: common random numbers)
 (U_CHURN, U_SWITCH, U_SWITCH_CHOICE, U_RETURN, U_RETURN_CHOICE, U_ADOPT, U_SOURCE,
@@ -112,6 +112,9 @@ class RelationshipModel(mesa.Model):
         self.firms = [Firm(self, i, f) for i, f in enumerate(cfg.firms)]
         self.customers: Customers = initial_customers(cfg, np.random.default_rng(init_ss))
         self.dynamics_rng = np.random.default_rng(dynamics_ss)
+        # share of trust a broken promise costs each customer (fixed traits and parameters)
+        self._trust_loss = np.minimum(1.0, cfg.behaviour.trust_loss
+                                      * self.customers.trust_loss_multiplier)
         self.records = Records(cfg.record, initial=self.customers.acquired_step == -2,
                                segment_names=[s.name for s in cfg.segments])
         self.events = metrics_module.empty_events(cfg.n_customers)
@@ -351,7 +354,7 @@ class RelationshipModel(mesa.Model):
         price_paid[active] = self.firm_array("price")[c.firm[active]]
         enc = Encounter(bought=bought, experienced=None, gap=None, satisfaction=None, kept=None,
                         broken=None, failed=None, complained=None, resolved=None,
-                        trust_loss=np.minimum(1.0, b.trust_loss * c.trust_loss_multiplier),
+                        trust_loss=self._trust_loss.copy(),
                         complaint_prob=np.full(n, b.complaint_prob),
                         price_paid=price_paid, noticed=np.zeros(n, bool))
         self.policy_hook("before_encounters", enc)
@@ -503,8 +506,10 @@ class RelationshipModel(mesa.Model):
                                           b.exploration_weeks, b.awareness_trust,
                                           b.expansion_commitment, b.commitment_commitment,
                                           b.stage_hysteresis)
-        c.basket = lifecycle.grow_basket(c.basket, c.stage, c.segment_basket,
-                                         b.expansion_growth, b.max_basket_multiple)
+        expanding = np.flatnonzero(c.stage == EXPANSION)  # the only baskets that grow
+        c.basket[expanding] = lifecycle.grow_basket(c.basket[expanding], c.stage[expanding],
+                                                    c.segment_basket[expanding],
+                                                    b.expansion_growth, b.max_basket_multiple)
         c.tenure += is_active(c.stage)
 
     def word_of_mouth(self, u: np.ndarray) -> None:
