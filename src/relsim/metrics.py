@@ -199,15 +199,16 @@ def market_metrics(model) -> dict[str, float]:
     """Market-level metrics of the current step."""
     c, ev = model.customers, model.events
     n = c.n
-    stages = np.bincount(c.stage, minlength=len(STAGE_NAMES))
-    customers = int(stages[list(ACTIVE_STAGES)].sum())
+    prospects = int(np.count_nonzero(c.stage == PROSPECT))
+    lapsed = int(np.count_nonzero(c.stage == DISSOLUTION))
+    customers = n - prospects - lapsed  # every other stage is a relationship
     talked = np.flatnonzero(ev.talked_about >= 0)
     degree = model.network.degree[talked]
     positive = ev.positive[talked]
     return {
-        "prospects": int(stages[PROSPECT]),
+        "prospects": prospects,
         "customers": customers,
-        "lapsed": int(stages[DISSOLUTION]),
+        "lapsed": lapsed,
         "adopted_share": float(np.float64(customers) / n),
         "ever_adopted_share": float((c.acquired_step != -1).sum() / n),
         "revenue": float(ev.spend.sum()),
