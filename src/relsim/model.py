@@ -520,15 +520,15 @@ class RelationshipModel(mesa.Model):
         their expectation and trust; the rules run on those customers only.
         """
         c, b, ev = self.customers, self.config.behaviour, self.events
-        about = np.where(c.firm >= 0, c.firm, c.former_firm)
-        speakers = np.flatnonzero(about >= 0)
+        speakers = np.flatnonzero((c.firm >= 0) | (c.former_firm >= 0))
         p_talk = word_of_mouth.talk_probability(c.talkativeness[speakers],
                                                 c.satisfaction[speakers], b.talk_prob,
                                                 b.unhappy_talk_boost, b.happy_talk_boost)
         for multiplier in self.policy_hook("talk_multiplier"):
             p_talk = np.minimum(1.0, p_talk * multiplier[speakers])
         talkers = speakers[u[U_TALK, speakers] < p_talk]
-        ev.talked_about[talkers] = about[talkers]
+        firm, former = c.firm[talkers], c.former_firm[talkers]
+        ev.talked_about[talkers] = np.where(firm >= 0, firm, former)  # current, else former
         ev.positive[talkers] = word_of_mouth.message_valence(c.satisfaction[talkers])
         info = self._listen()
         self._neighbour_info = info
