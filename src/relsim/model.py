@@ -573,7 +573,7 @@ class RelationshipModel(mesa.Model):
             said[:, 1] = ~positive[about == f]
             # every talker tells the unit price it pays (or last paid, if it has left)
             said[:, 2] = c.price_paid[nodes]
-            heard[:, f] = self.network.neighbour_sum_from(nodes, said)
+            self.network.neighbour_sum_from(nodes, said, out=heard[:, f])
         return {"members": self._neighbour_members(), "positive": heard[0],
                 "negative": heard[1], "talk_price": heard[2]}
 
