@@ -122,6 +122,22 @@ def test_neighbour_sum_and_mean_match_dense_products():
         net.neighbour_sum(np.zeros(59))
 
 
+@pytest.mark.parametrize("net", [build_network("watts_strogatz", 80, rng(5), mean_degree=4),
+                                 SocialNetwork.complete_graph(30)], ids=["sparse", "complete"])
+def test_neighbour_sum_from_equals_the_full_sum_and_fills_out(net):
+    nodes = np.flatnonzero(rng(6).random(net.n) < 0.3)
+    values = rng(7).random((nodes.size, 3)).astype(np.float32)
+    full = np.zeros((net.n, 3), dtype=np.float32)
+    full[nodes] = values
+    expected = net.neighbour_sum(full).T
+    result = net.neighbour_sum_from(nodes, values)
+    assert result.shape == (3, net.n) and result.flags.c_contiguous
+    assert np.array_equal(result, expected)
+    out = np.full((2, 3, net.n), np.nan, dtype=np.float32)
+    net.neighbour_sum_from(nodes, values, out=out[1])
+    assert np.array_equal(out[1], expected) and np.isnan(out[0]).all()
+
+
 def test_complete_graph_matches_dense_all_ones_minus_identity():
     n = 9
     net = build_network("complete", n, rng())

@@ -17,7 +17,7 @@ import mesa
 import numpy as np
 
 from relsim.policies import POLICY_CLASSES
-from relsim.stages import ACTIVE_STAGES, DISSOLUTION, PROSPECT, STAGE_NAMES, is_active
+from relsim.stages import ACTIVE_STAGES, DISSOLUTION, PROSPECT, STAGE_NAMES
 
 
 def _firm(doc: str):
@@ -53,7 +53,8 @@ class Events:
     broken: np.ndarray = _flag("promise broken")
     complained: np.ndarray = _flag("complained")
     resolved: np.ndarray = _flag("complaint resolved")
-    churn_hazard: np.ndarray = _value("weekly churn hazard at the start of the week")
+    churn_hazard: np.ndarray = _value("weekly churn hazard at the start of the week (customers "
+                                      "in a relationship and those starting one this week)")
     noticed: np.ndarray = _flag("a broken promise was announced in advance (transparency)")
     experienced: np.ndarray = _value("experienced quality")
     encounter_satisfaction: np.ndarray = _value("satisfaction with the encounter")
@@ -94,11 +95,17 @@ MARKET_METRICS = ("prospects", "customers", "lapsed", "adopted_share", "ever_ado
 
 
 def _per_firm(selection: tuple[np.ndarray, np.ndarray], n_firms: int,
-              weights: np.ndarray | None = None) -> np.ndarray:
-    """Count (or sum ``weights``) per firm over a selection made by :func:`_select`."""
+              weights: np.ndarray | None = None, selected: bool = False) -> np.ndarray:
+    """Count (or sum ``weights``) per firm over a selection made by :func:`_select`.
+
+    ``weights`` has one entry per customer, or one per selected customer when
+    ``selected`` is true.  Boolean weights count the selected customers where
+    they hold.
+    """
     idx, firm = selection
-    return np.bincount(firm, weights=None if weights is None else weights[idx],
-                       minlength=n_firms).astype(float)
+    if weights is not None and not selected:
+        weights = weights[idx]
+    return np.bincount(firm, weights=weights, minlength=n_firms).astype(float)
 
 
 def _select(firm_index: np.ndarray, mask: np.ndarray | None = None
@@ -114,7 +121,12 @@ def _select(firm_index: np.ndarray, mask: np.ndarray | None = None
 
 
 def firm_metrics(model) -> dict[str, np.ndarray]:
-    """Per-firm metrics of the current step, each an array over firms."""
+    """Per-firm metrics of the current step, each an array over firms.
+
+    Each group of metrics selects its customers once (the current customers,
+    this week's buyers, talkers, ...) and counts or sums per firm over that
+    selection only.
+    """
     c, ev, n_f, b = model.customers, model.events, model.n_firms, model.config.behaviour
     current = _select(c.firm)  # customers in a relationship have a firm
     out: dict[str, np.ndarray] = {}
@@ -134,14 +146,17 @@ def firm_metrics(model) -> dict[str, np.ndarray]:
     out["churn"] = _per_firm(_select(ev.churned_from), n_f) + out["exploration_failures"]
     out["switches_out"] = _per_firm(_select(ev.switched_from), n_f)
     out["switches_in"] = _per_firm(_select(ev.switched_to), n_f)
-    out["winbacks"] = _per_firm(_select(ev.returned_to, ev.winback), n_f)
-    out["returns"] = _per_firm(_select(ev.returned_to), n_f)
+    returned = _select(ev.returned_to)
+    out["winbacks"] = _per_firm(returned, n_f, ev.winback)
+    out["returns"] = _per_firm(returned, n_f)
     customers = np.maximum(out["customers"], 1.0)
     for name in STATE_MEANS:
         out[f"mean_{name}"] = _per_firm(current, n_f, getattr(c, name)) / customers
-    out["mean_asymmetry"] = _per_firm(current, n_f, np.nan_to_num(ev.asymmetry)) / customers
-    promoters = _per_firm(_select(c.firm, c.satisfaction >= b.promoter_satisfaction), n_f)
-    detractors = _per_firm(_select(c.firm, c.satisfaction < b.detractor_satisfaction), n_f)
+    out["mean_asymmetry"] = _per_firm(current, n_f, np.nan_to_num(ev.asymmetry[idx]),
+                                      selected=True) / customers
+    satisfaction = c.satisfaction[idx]
+    promoters = _per_firm(current, n_f, satisfaction >= b.promoter_satisfaction, selected=True)
+    detractors = _per_firm(current, n_f, satisfaction < b.detractor_satisfaction, selected=True)
     out["nps"] = 100.0 * (promoters - detractors) / customers
     if total == 0:
         for name in (*[f"mean_{s}" for s in STATE_MEANS], "mean_asymmetry", "nps"):
@@ -149,19 +164,22 @@ def firm_metrics(model) -> dict[str, np.ndarray]:
     empty = out["customers"] == 0
     for name in (*[f"mean_{s}" for s in STATE_MEANS], "mean_asymmetry", "nps"):
         out[name][empty] = np.nan
-    degree = model.network.degree
-    out["wom_positive"] = _per_firm(_select(ev.talked_about, ev.positive), n_f, degree)
-    out["wom_negative"] = _per_firm(_select(ev.talked_about, ~ev.positive), n_f, degree)
+    talked = _select(ev.talked_about)
+    degree = model.network.degree[talked[0]]
+    positive = ev.positive[talked[0]]
+    out["wom_positive"] = _per_firm(talked, n_f, np.where(positive, degree, 0), selected=True)
+    out["wom_negative"] = _per_firm(talked, n_f, np.where(positive, 0, degree), selected=True)
     paid = _select(ev.spend_firm)  # the firm of this week's encounter
     out["encounters"] = _per_firm(paid, n_f)
-    out["promises_kept"] = _per_firm(_select(ev.spend_firm, ev.kept), n_f)
-    out["promises_broken"] = _per_firm(_select(ev.spend_firm, ev.broken), n_f)
-    out["complaints"] = _per_firm(_select(ev.spend_firm, ev.complained), n_f)
-    out["recoveries"] = _per_firm(_select(ev.spend_firm, ev.resolved), n_f)
+    out["promises_kept"] = _per_firm(paid, n_f, ev.kept)
+    out["promises_broken"] = _per_firm(paid, n_f, ev.broken)
+    out["complaints"] = _per_firm(paid, n_f, ev.complained)
+    out["recoveries"] = _per_firm(paid, n_f, ev.resolved)
     out["revenue"] = _per_firm(paid, n_f, ev.spend)
-    units = np.divide(ev.spend, c.price_paid, out=np.zeros(c.n), where=c.price_paid > 0)
-    out["gross_margin"] = out["revenue"] - model.firm_array("unit_cost") * _per_firm(paid, n_f,
-                                                                                      units)
+    spend, price = ev.spend[paid[0]], c.price_paid[paid[0]]
+    units = np.divide(spend, price, out=np.zeros(spend.size), where=price > 0)
+    out["gross_margin"] = out["revenue"] - model.firm_array("unit_cost") * _per_firm(
+        paid, n_f, units, selected=True)
     new_customers = out["adoptions_advertising"] + out["adoptions_wom"] + out["switches_in"]
     out["acquisition_cost"] = new_customers * model.firm_array("acquisition_cost")
     out["service_cost"] = out["customers"] * model.firm_array("service_cost")
@@ -171,7 +189,7 @@ def firm_metrics(model) -> dict[str, np.ndarray]:
     out["policy_cost"] = sum(out[f"cost_{kind}"] for kind in POLICY_CLASSES)
     out["profit"] = (out["gross_margin"] - out["acquisition_cost"] - out["service_cost"]
                      - out["policy_cost"])
-    out["customer_equity"] = _per_firm(current, n_f, model.forward_values())
+    out["customer_equity"] = _per_firm(current, n_f, model.forward_values(idx), selected=True)
     discount = (1.0 + model.config.economics.discount_rate_per_step) ** -model.steps
     out["discounted_profit"] = out["profit"] * discount
     return out
@@ -181,18 +199,21 @@ def market_metrics(model) -> dict[str, float]:
     """Market-level metrics of the current step."""
     c, ev = model.customers, model.events
     n = c.n
-    active = is_active(c.stage)
-    talked = ev.talked_about >= 0
-    degree = model.network.degree
+    prospects = int(np.count_nonzero(c.stage == PROSPECT))
+    lapsed = int(np.count_nonzero(c.stage == DISSOLUTION))
+    customers = n - prospects - lapsed  # every other stage is a relationship
+    talked = np.flatnonzero(ev.talked_about >= 0)
+    degree = model.network.degree[talked]
+    positive = ev.positive[talked]
     return {
-        "prospects": int((c.stage == PROSPECT).sum()),
-        "customers": int(active.sum()),
-        "lapsed": int((c.stage == DISSOLUTION).sum()),
-        "adopted_share": float(active.mean()),
+        "prospects": prospects,
+        "customers": customers,
+        "lapsed": lapsed,
+        "adopted_share": float(np.float64(customers) / n),
         "ever_adopted_share": float((c.acquired_step != -1).sum() / n),
         "revenue": float(ev.spend.sum()),
-        "wom_positive": float(degree[talked & ev.positive].sum()),
-        "wom_negative": float(degree[talked & ~ev.positive].sum()),
+        "wom_positive": float(degree[positive].sum()),
+        "wom_negative": float(degree[~positive].sum()),
     }
 
 

@@ -51,7 +51,7 @@ from relsim.rules import (
     trust,
     word_of_mouth,
 )
-from relsim.stages import DISSOLUTION, EXPLORATION, PROSPECT, is_active
+from relsim.stages import DISSOLUTION, EXPANSION, EXPLORATION, PROSPECT, is_active
 
 # rows of the per-step uniform block (fixed layout: common random numbers)
 (U_CHURN, U_SWITCH, U_SWITCH_CHOICE, U_RETURN, U_RETURN_CHOICE, U_ADOPT, U_SOURCE,
@@ -72,6 +72,13 @@ def seed_sequence(rng: Any) -> np.random.SeedSequence:
     if isinstance(rng, np.random.Generator):
         return np.random.SeedSequence(int(rng.integers(2**63)))
     return np.random.SeedSequence(rng)
+
+
+def _spread(n: int, idx: np.ndarray, values: np.ndarray, fill: Any) -> np.ndarray:
+    """A length-``n`` array holding ``values`` at ``idx`` and ``fill`` elsewhere."""
+    out = np.full(n, fill, dtype=values.dtype)
+    out[idx] = values
+    return out
 
 
 class RelationshipModel(mesa.Model):
@@ -105,6 +112,9 @@ class RelationshipModel(mesa.Model):
         self.firms = [Firm(self, i, f) for i, f in enumerate(cfg.firms)]
         self.customers: Customers = initial_customers(cfg, np.random.default_rng(init_ss))
         self.dynamics_rng = np.random.default_rng(dynamics_ss)
+        # share of trust a broken promise costs each customer (fixed traits and parameters)
+        self._trust_loss = np.minimum(1.0, cfg.behaviour.trust_loss
+                                      * self.customers.trust_loss_multiplier)
         self.records = Records(cfg.record, initial=self.customers.acquired_step == -2,
                                segment_names=[s.name for s in cfg.segments])
         self.events = metrics_module.empty_events(cfg.n_customers)
@@ -141,33 +151,49 @@ class RelationshipModel(mesa.Model):
                 results.extend(getattr(p, hook)(self, mine, *args) for p in policies)
         return results
 
-    def _utility(self) -> np.ndarray:
-        """Each firm's utility to each customer; newcomers see advertised newcomer deals."""
+    def _utility(self, idx: np.ndarray) -> np.ndarray:
+        """Each firm's utility to customers ``idx``, shape (firms, len(idx)).
+
+        Newcomers see advertised newcomer deals.  Phases 4 and 5 ask for the
+        customers who can churn or choose, before any of those customers'
+        attitudes change in the week: the utilities of the start of the week.
+        """
         c, b = self.customers, self.config.behaviour
         price = self.firm_array("price")
         deal = price * (1.0 - self.firm_array("newcomer_discount"))
-        utility = choice.firm_utility(c.attitude, c.price_sensitivity, c.status_seeking,
+        sensitivity = c.price_sensitivity[idx]
+        utility = choice.firm_utility(c.attitude[:, idx], sensitivity, c.status_seeking[idx],
                                       deal, self.firm_array("status"),
                                       b.choice_quality_weight, b.choice_price_weight,
                                       b.choice_status_weight)
         if np.any(deal != price):  # the firm's own customers pay the list price
-            own = choice.own_firm_mask(c.firm, self.n_firms)
+            own = choice.own_firm_mask(c.firm[idx], self.n_firms)
             surcharge = b.choice_price_weight * ((price - deal) / deal.mean())[:, None]
-            utility -= np.where(own, surcharge * c.price_sensitivity[None, :], 0.0)
+            utility -= np.where(own, surcharge * sensitivity[None, :], 0.0)
         return utility
 
-    def _switching_cost(self) -> np.ndarray:
-        """Cost of leaving: personal, the firm's contractual cost and policy ties (points)."""
+    def _switching_cost(self, idx: np.ndarray | None = None) -> np.ndarray:
+        """Cost of leaving: personal, the firm's contractual cost and policy ties (points).
+
+        ``idx``: only these customers (default: all).
+        """
         c = self.customers
-        firm_cost = self.firm_array("switching_cost")[np.maximum(c.firm, 0)]
-        return np.clip(c.personal_switching_cost + firm_cost
-                       + sum(self.policy_hook("switching_cost"), np.zeros(c.n)), 0.0, 1.0)
+        idx = slice(None) if idx is None else idx
+        firm_cost = self.firm_array("switching_cost")[np.maximum(c.firm[idx], 0)]
+        personal = c.personal_switching_cost[idx]
+        ties = sum((cost[idx] for cost in self.policy_hook("switching_cost")),
+                   np.zeros(personal.size))
+        return np.clip(personal + firm_cost + ties, 0.0, 1.0)
 
     def start_relationships(self, who: np.ndarray, firm: np.ndarray) -> None:
         """Customers in mask ``who`` start exploring firm ``firm[who]`` (fresh relationship state)."""
-        c, b = self.customers, self.config.behaviour
         idx = np.flatnonzero(who)
-        f = firm[idx].astype(np.int16)
+        self.start_relationships_at(idx, firm[idx])
+
+    def start_relationships_at(self, idx: np.ndarray, firm: np.ndarray) -> None:
+        """Customers ``idx`` (increasing indices) start exploring firms ``firm`` (one per index)."""
+        c, b = self.customers, self.config.behaviour
+        f = firm.astype(np.int16)
         c.stage[idx] = EXPLORATION
         c.firm[idx] = f
         c.tenure[idx] = 0
@@ -190,8 +216,11 @@ class RelationshipModel(mesa.Model):
 
     def end_relationships(self, who: np.ndarray, reason: str) -> None:
         """Customers in mask ``who`` leave their firm and lapse (dissolution stage)."""
+        self.end_relationships_at(np.flatnonzero(who), reason)
+
+    def end_relationships_at(self, idx: np.ndarray, reason: str) -> None:
+        """Customers ``idx`` (increasing indices) leave their firm and lapse (dissolution stage)."""
         c = self.customers
-        idx = np.flatnonzero(who)
         f = c.firm[idx]
         self.records.relationships_ended(self, idx, reason)
         c.attitude[f, idx] = np.minimum(c.attitude[f, idx], c.satisfaction[idx])
@@ -209,189 +238,266 @@ class RelationshipModel(mesa.Model):
         c.offer_weeks_left[idx] = 0
 
     # ------------------------------------------------------------------ step phases
-    def churn_and_return(self, u: np.ndarray, utility: np.ndarray) -> None:
-        """Existing customers may churn (and switch at once); lapsed ones may return."""
+    def churn_and_return(self, u: np.ndarray) -> None:
+        """Existing customers may churn (and switch at once); lapsed ones may return.
+
+        The hazard is computed for every customer (it is reported as an event);
+        the draws and choices only for the customers they concern (index
+        arrays), with each customer's own draws from the fixed block.
+        """
         c, b, ev = self.customers, self.config.behaviour, self.events
-        active = is_active(c.stage)
-        own = choice.own_firm_mask(c.firm, self.n_firms)
-        rivals = c.aware & ~own
-        gap = choice.best_rival_gap(utility, own, c.aware)
-        hazard = churn.churn_hazard(c.churn_proneness, c.commitment, gap, self._switching_cost(),
-                                    b.commitment_effect, b.alternative_effect,
-                                    b.switching_cost_effect)
-        ev.churn_hazard[:] = hazard
-        churned = active & (u[U_CHURN] < hazard)
-        knows_rival = rivals.any(axis=0)
-        switching = churned & knows_rival & (u[U_SWITCH] < b.switch_share)
-        weights = choice.logit_weights(utility) * self.firm_array("in_market")[:, None]
-        new_firm = choice.choose(weights * rivals, u[U_SWITCH_CHOICE])
-        lapsed = c.stage == DISSOLUTION
-        ev.churned_from[:] = np.where(churned, c.firm, -1)
-        self.end_relationships(churned, "churn")
-        ev.switched_to[:] = np.where(switching, new_firm, -1)
-        self.start_relationships(switching, new_firm)
+        self._week_switching_cost = self._switching_cost()
+        active = np.flatnonzero(is_active(c.stage))
+        utility = self._utility(active)
+        hazard = self._churn_hazard(active, utility)
+        ev.churn_hazard[active] = hazard
+        churns = u[U_CHURN, active] < hazard
+        churned = active[churns]
+        utility = utility[:, churns]
+        rivals = c.aware[:, churned] & ~choice.own_firm_mask(c.firm[churned], self.n_firms)
+        switch = rivals.any(axis=0) & (u[U_SWITCH, churned] < b.switch_share)
+        switching = churned[switch]
+        in_market = self.firm_array("in_market")[:, None]
+        weights = choice.logit_weights(utility[:, switch]) * in_market
+        new_firm = choice.choose(weights * rivals[:, switch], u[U_SWITCH_CHOICE, switching])
+        lapsed = np.flatnonzero(c.stage == DISSOLUTION)
+        ev.churned_from[churned] = c.firm[churned]
+        self.end_relationships_at(churned, "churn")
+        ev.switched_to[switching] = new_firm
+        ev.switched_from[switching] = ev.churned_from[switching]
+        self.start_relationships_at(switching, new_firm)
 
-        returning = lapsed & (u[U_RETURN] < b.winback_rate)
-        back_to = choice.choose(weights * c.aware, u[U_RETURN_CHOICE])
-        returning &= back_to >= 0
-        ev.winback[:] = returning & (back_to == c.former_firm)
-        late_switch = returning & ~ev.winback
-        ev.switched_to[:] = np.where(late_switch, back_to, ev.switched_to)
-        ev.switched_from[:] = np.where(late_switch, c.former_firm,
-                                       np.where(switching, ev.churned_from, -1))
-        ev.returned_to[:] = np.where(returning, back_to, -1)
-        self.start_relationships(returning, back_to)
+        returning = lapsed[u[U_RETURN, lapsed] < b.winback_rate]
+        utility = self._utility(returning)
+        weights = choice.logit_weights(utility) * in_market
+        back_to = choice.choose(weights * c.aware[:, returning], u[U_RETURN_CHOICE, returning])
+        found = back_to >= 0
+        returning, back_to, utility = returning[found], back_to[found], utility[:, found]
+        former = c.former_firm[returning]
+        winback = back_to == former
+        ev.winback[returning] = winback
+        late_switch = returning[~winback]
+        ev.switched_to[late_switch] = back_to[~winback]
+        ev.switched_from[late_switch] = former[~winback]
+        ev.returned_to[returning] = back_to
+        ev.churn_hazard[returning] = self._churn_hazard(returning, utility)
+        self.start_relationships_at(returning, back_to)
 
-    def adopt(self, u: np.ndarray, utility: np.ndarray) -> None:
+    def _churn_hazard(self, idx: np.ndarray, utility: np.ndarray) -> np.ndarray:
+        """Churn hazard of customers ``idx`` at their state at the start of the week.
+
+        ``utility`` holds the firms' utilities to these customers (``_utility(idx)``).
+
+        Called in phase 4 for the customers in a relationship, and for the
+        customers who start one this week (returning, adopting) just before
+        they do, when their state is still that of the start of the week; it
+        is stored as the event ``churn_hazard`` (their forward value uses it).
+        """
+        c, b = self.customers, self.config.behaviour
+        own = choice.own_firm_mask(c.firm[idx], self.n_firms)
+        gap = choice.best_rival_gap(utility, own, c.aware[:, idx])
+        return churn.churn_hazard(c.churn_proneness[idx], c.commitment[idx], gap,
+                                  self._week_switching_cost[idx], b.commitment_effect,
+                                  b.alternative_effect, b.switching_cost_effect)
+
+    def adopt(self, u: np.ndarray) -> None:
         """Prospects adopt by advertising (p) or imitation of customer neighbours (q), then choose a firm."""
         c, a, b, ev = self.customers, self.config.adoption, self.config.behaviour, self.events
         members = self._neighbour_info["members"]
-        degree = np.maximum(self.network.degree, 1)
-        share = members.sum(axis=0) / degree
-        adopting = (c.stage == PROSPECT) & a.enabled & (
-            u[U_ADOPT] < adoption.adoption_hazard(a.p_per_year, a.q_per_year, share))
-        from_ads = u[U_SOURCE] < adoption.advertising_share(a.p_per_year, a.q_per_year, share)
-        scale = np.where(from_ads[None, :], self.firm_array("advertising")[:, None], members)
+        prospects = np.flatnonzero(c.stage == PROSPECT) if a.enabled else np.zeros(0, np.intp)
+        share = (members.sum(axis=0)[prospects]
+                 / np.maximum(self.network.degree[prospects], 1))  # customer neighbours
+        adopt = u[U_ADOPT, prospects] < adoption.adoption_hazard(a.p_per_year, a.q_per_year, share)
+        adopting, share = prospects[adopt], share[adopt]
+        from_ads = u[U_SOURCE, adopting] < adoption.advertising_share(a.p_per_year, a.q_per_year,
+                                                                       share)
+        advertising = self.firm_array("advertising")
+        scale = np.where(from_ads[None, :], advertising[:, None], members[:, adopting])
         in_market = self.firm_array("in_market")[:, None]
+        utility = self._utility(adopting)
         picked = choice.choose(choice.logit_weights(utility) * scale * in_market,
-                               u[U_ADOPT_CHOICE])
-        adopting &= picked >= 0
-        ev.adopted_ad[:] = np.where(adopting & from_ads, picked, -1)
-        ev.adopted_wom[:] = np.where(adopting & ~from_ads, picked, -1)
-        self.start_relationships(adopting, picked)
+                               u[U_ADOPT_CHOICE, adopting])
+        found = picked >= 0
+        adopting, picked, from_ads = adopting[found], picked[found], from_ads[found]
+        utility = utility[:, found]
+        ev.adopted_ad[adopting[from_ads]] = picked[from_ads]
+        ev.adopted_wom[adopting[~from_ads]] = picked[~from_ads]
+        ev.churn_hazard[adopting] = self._churn_hazard(adopting, utility)
+        self.start_relationships_at(adopting, picked)
         # advertising reaches customers: they learn of the firm and hear its promise
-        reach = b.ad_awareness_rate * self.firm_array("advertising")
+        reach = b.ad_awareness_rate * advertising
         reached = self.dynamics_rng.random(c.aware.shape) < reach[:, None]
-        c.aware |= reached
-        promise = self.firm_array("promise")[:, None]
-        c.attitude = np.where(reached, c.attitude + b.ad_attitude_rate * (promise - c.attitude),
-                              c.attitude)
+        promise = self.firm_array("promise")
+        for f in range(self.n_firms):
+            idx = np.flatnonzero(reached[f])
+            c.aware[f, idx] = True
+            c.attitude[f, idx] += b.ad_attitude_rate * (promise[f] - c.attitude[f, idx])
 
     def encounters(self, u: np.ndarray, z: np.ndarray) -> None:
-        """Service encounters: disconfirmation, promises, complaints, recovery, exploration tests."""
+        """Service encounters: disconfirmation, promises, complaints, recovery, exploration tests.
+
+        Rules run on the customers they concern only (index arrays of the
+        active customers and of this week's buyers); the Encounter that
+        policies see holds full-length arrays (NaN / False for non-buyers).
+        """
         c, b, ev = self.customers, self.config.behaviour, self.events
-        active = is_active(c.stage)
-        f = np.maximum(c.firm, 0)
-        c.purchase_prob = lifecycle.purchase_probability(c.base_purchase_prob, c.stage)
-        bought = active & (u[U_PURCHASE] < c.purchase_prob)
+        n = c.n
+        active = np.flatnonzero(is_active(c.stage))
+        c.purchase_prob = np.zeros(n)  # 0 outside a relationship (stage multiplier 0)
+        c.purchase_prob[active] = lifecycle.purchase_probability(c.base_purchase_prob[active],
+                                                                 c.stage[active])
+        buys = u[U_PURCHASE, active] < c.purchase_prob[active]  # over the active customers
+        buyers = active[buys]
+        bought = np.zeros(n, dtype=bool)
+        bought[buyers] = True
+        price_paid = c.price_paid.copy()  # policies may set the price their customers pay
+        price_paid[active] = self.firm_array("price")[c.firm[active]]
         enc = Encounter(bought=bought, experienced=None, gap=None, satisfaction=None, kept=None,
                         broken=None, failed=None, complained=None, resolved=None,
-                        trust_loss=np.minimum(1.0, b.trust_loss * c.trust_loss_multiplier),
-                        complaint_prob=np.full(c.n, b.complaint_prob),
-                        price_paid=self.firm_array("price")[f], noticed=np.zeros(c.n, bool))
+                        trust_loss=self._trust_loss.copy(),
+                        complaint_prob=np.full(n, b.complaint_prob),
+                        price_paid=price_paid, noticed=np.zeros(n, bool))
         self.policy_hook("before_encounters", enc)
-        c.price_paid = np.where(active, enc.price_paid, c.price_paid)
+        c.price_paid = enc.price_paid  # only customers in a relationship have new prices
+        f = c.firm[buyers]
         experienced = satisfaction.experienced_quality(self.firm_array("quality")[f],
-                                                       self.firm_array("quality_sd")[f], z)
-        gap = satisfaction.disconfirmation(experienced, c.expectation)
+                                                       self.firm_array("quality_sd")[f], z[buyers])
+        gap = satisfaction.disconfirmation(experienced, c.expectation[buyers])
         encounter = satisfaction.transaction_satisfaction(
             experienced, satisfaction.perceived_value(gap, b.loss_aversion),
             b.disconfirmation_gain)
-        kept = bought & trust.promise_outcome(u[U_PROMISE], self.firm_array("reliability")[f])
-        broken = bought & ~kept
-        failed = complaints.service_failure(bought, gap, broken, b.failure_threshold)
-        complained = failed & (u[U_COMPLAIN] < enc.complaint_prob)
-        resolved = complained & (u[U_RECOVER] < self.firm_array("recovery_rate")[f])
+        had = bought[buyers]  # all True
+        kept = had & trust.promise_outcome(u[U_PROMISE, buyers], self.firm_array("reliability")[f])
+        broken = had & ~kept
+        failed = complaints.service_failure(had, gap, broken, b.failure_threshold)
+        complained = failed & (u[U_COMPLAIN, buyers] < enc.complaint_prob[buyers])
+        resolved = complained & (u[U_RECOVER, buyers] < self.firm_array("recovery_rate")[f])
         recovery_quality = self.firm_array("recovery_quality")[f]
         encounter = complaints.recovered_satisfaction(encounter, complained, resolved,
                                                       recovery_quality, b.double_deviation)
-        enc.experienced, enc.gap, enc.satisfaction = experienced, gap, encounter
-        enc.kept, enc.broken, enc.failed = kept, broken, failed
-        enc.complained, enc.resolved = complained, resolved
+        enc.experienced, enc.gap, enc.satisfaction = (_spread(n, buyers, x, np.nan) for x in
+                                                      (experienced, gap, encounter))
+        enc.kept, enc.broken, enc.failed, enc.complained, enc.resolved = (
+            _spread(n, buyers, x, False) for x in (kept, broken, failed, complained, resolved))
         self.policy_hook("after_encounters", enc)
-        encounter = enc.satisfaction
-        c.satisfaction = satisfaction.update_satisfaction(c.satisfaction, encounter, bought,
-                                                          b.satisfaction_rate)
-        c.expectation = satisfaction.update_expectation(c.expectation, experienced, bought,
-                                                        b.expectation_rate)
-        c.trust = trust.update_trust(c.trust, kept, broken, b.trust_gain, enc.trust_loss)
-        c.fairness = complaints.complaint_fairness(c.fairness, complained, resolved,
-                                                   recovery_quality, b.fairness_rate)
-        c.complaints += complained
-        c.spend = np.where(bought, c.price_paid * c.basket, 0.0)
-        self.observe_accounts(bought, complained)
-        c.reference_price = fairness.update_reference_price(c.reference_price, c.price_paid,
-                                                            bought, b.reference_price_rate)
-        ev.bought[:], ev.kept[:], ev.broken[:] = bought, kept, broken
-        ev.complained[:], ev.resolved[:] = complained, resolved
-        ev.noticed[:] = enc.noticed
-        ev.experienced[:] = np.where(bought, experienced, np.nan)
-        ev.encounter_satisfaction[:] = np.where(bought, encounter, np.nan)
+        encounter = enc.satisfaction[buyers]
+        kept, broken = enc.kept[buyers], enc.broken[buyers]
+        complained, resolved = enc.complained[buyers], enc.resolved[buyers]
+        c.satisfaction[buyers] = satisfaction.update_satisfaction(
+            c.satisfaction[buyers], encounter, had, b.satisfaction_rate)
+        c.expectation[buyers] = satisfaction.update_expectation(
+            c.expectation[buyers], experienced, had, b.expectation_rate)
+        c.trust[buyers] = trust.update_trust(c.trust[buyers], kept, broken, b.trust_gain,
+                                             enc.trust_loss[buyers])
+        c.fairness[buyers] = complaints.complaint_fairness(c.fairness[buyers], complained,
+                                                           resolved, recovery_quality,
+                                                           b.fairness_rate)
+        c.complaints[buyers] += complained
+        c.spend = np.zeros(n)
+        c.spend[buyers] = c.price_paid[buyers] * c.basket[buyers]
+        self.observe_accounts(active, buys, complained)
+        c.reference_price[buyers] = fairness.update_reference_price(
+            c.reference_price[buyers], c.price_paid[buyers], had, b.reference_price_rate)
+        ev.bought, ev.kept, ev.broken = bought, enc.kept, enc.broken
+        ev.complained, ev.resolved = enc.complained, enc.resolved
+        ev.noticed = enc.noticed
+        ev.experienced[buyers] = experienced
+        ev.encounter_satisfaction[buyers] = encounter
         self.records.transactions(self, bought)
-        ev.spend_firm[:] = np.where(bought, c.firm, -1)
-        ev.spend[:] = c.spend
-        failed_test = lifecycle.failed_exploration(c.stage, encounter, bought,
-                                                   b.exploration_failure)
-        ev.failed_from[:] = np.where(failed_test, c.firm, -1)
-        self.end_relationships(failed_test, "exploration")
+        ev.spend_firm[buyers] = f
+        ev.spend[buyers] = c.spend[buyers]
+        failed_test = buyers[lifecycle.failed_exploration(c.stage[buyers], encounter, had,
+                                                          b.exploration_failure)]
+        ev.failed_from[failed_test] = c.firm[failed_test]
+        self.end_relationships_at(failed_test, "exploration")
 
-    def observe_accounts(self, bought: np.ndarray, complained: np.ndarray) -> None:
+    def observe_accounts(self, active: np.ndarray, buys: np.ndarray,
+                         complained: np.ndarray) -> None:
         """Update what a firm can observe of each account, and each customer's realised value.
 
         weeks since the last purchase; complaints fading by 10% a week; weekly
         margin after cost to serve, fading likewise; discounted margin to date.
+        ``active`` indexes the customers in a relationship, ``buys`` marks
+        those of them who bought, ``complained`` those buyers who complained.
         """
         c, d = self.customers, self.config.economics.discount_rate_per_step
-        active = is_active(c.stage)
-        f = np.maximum(c.firm, 0)
-        margin = np.where(bought, (c.price_paid - self.firm_array("unit_cost")[f]) * c.basket, 0.0)
-        c.weeks_since_purchase = np.where(bought, 0, c.weeks_since_purchase + active)
-        c.recent_complaints = 0.9 * c.recent_complaints + complained
+        buyers = active[buys]
+        f = c.firm[active]
+        margin = np.zeros(active.size)
+        margin[buys] = (c.price_paid[buyers] - self.firm_array("unit_cost")[f[buys]]) \
+            * c.basket[buyers]
+        c.weeks_since_purchase[active] += 1
+        c.weeks_since_purchase[buyers] = 0
+        np.multiply(c.recent_complaints, 0.9, out=c.recent_complaints)
+        c.recent_complaints[buyers] += complained
         weekly = margin - self.firm_array("service_cost")[f]
-        c.recent_margin = np.where(active, c.recent_margin + 0.1 * (weekly - c.recent_margin),
-                                   c.recent_margin)
-        c.realised_value += margin * (1.0 + d) ** -self.steps
+        recent = c.recent_margin[active]
+        c.recent_margin[active] = recent + 0.1 * (weekly - recent)
+        c.realised_value[buyers] += margin[buys] * (1.0 + d) ** -self.steps
 
-    def forward_values(self) -> np.ndarray:
-        """Each customer's forward lifetime value at its current state (0 without a firm)."""
-        c, f = self.customers, np.maximum(self.customers.firm, 0)
-        buys = lifecycle.purchase_probability(c.base_purchase_prob, c.stage)
-        weekly = (buys * c.basket * (c.price_paid - self.firm_array("unit_cost")[f])
+    def forward_values(self, idx: np.ndarray | None = None) -> np.ndarray:
+        """Each customer's forward lifetime value at its current state (0 without a firm).
+
+        ``idx``: only these customers (default: all).
+        """
+        c = self.customers
+        idx = np.arange(c.n) if idx is None else idx
+        firm = c.firm[idx]
+        f = np.maximum(firm, 0)
+        buys = lifecycle.purchase_probability(c.base_purchase_prob[idx], c.stage[idx])
+        weekly = (buys * c.basket[idx] * (c.price_paid[idx] - self.firm_array("unit_cost")[f])
                   - self.firm_array("service_cost")[f])
-        hazard = self.events.churn_hazard  # not yet drawn at step 0: the baseline proneness
-        hazard = np.where(np.isnan(hazard), c.churn_proneness, hazard)
+        hazard = self.events.churn_hazard[idx]  # not yet drawn at step 0: the baseline proneness
+        hazard = np.where(np.isnan(hazard), c.churn_proneness[idx], hazard)
         value = economics.forward_clv(weekly, 1.0 - hazard,
                                       self.config.economics.discount_rate_per_step)
-        return np.where(c.firm >= 0, value, 0.0)
+        return np.where(firm >= 0, value, 0.0)
 
     def update_attitudes(self) -> None:
         """Fairness, dependence, symmetry and commitment of every customer in a relationship."""
         c, b, ev = self.customers, self.config.behaviour, self.events
-        active = is_active(c.stage)
-        own = choice.own_firm_mask(c.firm, self.n_firms)
-        c.attitude = np.where(own, c.expectation[None, :], c.attitude)
-        heard_count = (self._neighbour_info["talk_count"] * own).sum(axis=0)
-        heard_price = (self._neighbour_info["talk_price"] * own).sum(axis=0)
-        peer_price = np.divide(heard_price, heard_count, out=np.full(c.n, np.nan),
+        active = np.flatnonzero(is_active(c.stage))
+        everyone = np.ones(active.size, dtype=bool)
+        f = c.firm[active]
+        c.attitude[f, active] = c.expectation[active]
+        info = self._neighbour_info
+        heard_count = info["positive"][f, active] + info["negative"][f, active]
+        heard_price = self._neighbour_info["talk_price"][f, active]
+        peer_price = np.divide(heard_price, heard_count, out=np.full(active.size, np.nan),
                                where=heard_count > 0)
-        target = fairness.price_fairness_target(c.price_paid, c.reference_price, peer_price,
-                                                b.fairness_at_reference, b.price_fairness_slope,
-                                                b.peer_fairness_slope)
-        c.fairness = fairness.update_fairness(c.fairness, target, active, b.fairness_rate)
-        known_rivals = (c.aware & ~own).sum(axis=0)
+        target = fairness.price_fairness_target(c.price_paid[active], c.reference_price[active],
+                                                peer_price, b.fairness_at_reference,
+                                                b.price_fairness_slope, b.peer_fairness_slope)
+        c.fairness[active] = fairness.update_fairness(c.fairness[active], target, everyone,
+                                                      b.fairness_rate)
+        own = choice.own_firm_mask(f, self.n_firms)
+        known_rivals = (c.aware[:, active] & ~own).sum(axis=0)
         dep_target = dependence.dependence_target(
-            self._switching_cost(), known_rivals, self.n_firms - 1, c.stage,
+            self._switching_cost(active), known_rivals, self.n_firms - 1, c.stage[active],
             b.dependence_switching_weight, b.dependence_alternatives_weight,
             b.dependence_stage_weight)
-        c.dependence = dependence.update_dependence(c.dependence, dep_target, active,
-                                                    b.dependence_rate)
-        slot = c.firm + 1  # 0: no firm
-        basket_by_firm = np.bincount(slot, weights=c.basket, minlength=self.n_firms + 1)
+        c.dependence[active] = dependence.update_dependence(c.dependence[active], dep_target,
+                                                            everyone, b.dependence_rate)
+        slot = f + 1  # 0: no firm
+        basket = c.basket[active]
+        basket_by_firm = np.bincount(slot, weights=basket, minlength=self.n_firms + 1)
         count_by_firm = np.bincount(slot, minlength=self.n_firms + 1)
         mean_basket = np.divide(basket_by_firm, count_by_firm,
                                 out=np.zeros(self.n_firms + 1), where=count_by_firm > 0)
-        c.firm_dependence = np.where(active, dependence.firm_dependence(
-            c.basket, mean_basket[slot], c.importance), 0.0)  # volume: units per purchase
-        asymmetry = dependence.dependence_asymmetry(c.dependence, c.firm_dependence)
-        ev.asymmetry[:] = np.where(active, asymmetry, np.nan)
+        c.firm_dependence = np.zeros(c.n)
+        c.firm_dependence[active] = dependence.firm_dependence(
+            basket, mean_basket[slot], c.importance[active])  # volume: units per purchase
+        asymmetry = dependence.dependence_asymmetry(c.dependence[active],
+                                                    c.firm_dependence[active])
+        ev.asymmetry[active] = asymmetry
         target = commitment.commitment_target(
-            c.trust, c.satisfaction, c.fairness, c.dependence, asymmetry,
-            c.trust_weight, b.commitment_satisfaction_weight,
+            c.trust[active], c.satisfaction[active], c.fairness[active], c.dependence[active],
+            asymmetry, c.trust_weight[active], b.commitment_satisfaction_weight,
             b.commitment_fairness_weight, b.commitment_dependence_weight, b.asymmetry_penalty)
-        target = np.minimum(1.0, target + sum(self.policy_hook("commitment_bonus"),
-                                              np.zeros(c.n)))
-        c.commitment = commitment.update_commitment(c.commitment, target, active,
-                                                    b.commitment_rate)
+        bonus = sum(self.policy_hook("commitment_bonus"), np.zeros(c.n))
+        target = np.minimum(1.0, target + bonus[active])
+        c.commitment[active] = commitment.update_commitment(c.commitment[active], target,
+                                                            everyone, b.commitment_rate)
 
     def advance_lifecycle(self) -> None:
         """Stage transitions, basket growth in expansion, and tenure."""
@@ -400,70 +506,117 @@ class RelationshipModel(mesa.Model):
                                           b.exploration_weeks, b.awareness_trust,
                                           b.expansion_commitment, b.commitment_commitment,
                                           b.stage_hysteresis)
-        c.basket = lifecycle.grow_basket(c.basket, c.stage, c.segment_basket,
-                                         b.expansion_growth, b.max_basket_multiple)
+        expanding = np.flatnonzero(c.stage == EXPANSION)  # the only baskets that grow
+        c.basket[expanding] = lifecycle.grow_basket(c.basket[expanding], c.stage[expanding],
+                                                    c.segment_basket[expanding],
+                                                    b.expansion_growth, b.max_basket_multiple)
         c.tenure += is_active(c.stage)
 
     def word_of_mouth(self, u: np.ndarray) -> None:
-        """Customers talk about their (former) firm; listeners update attitude, expectation and trust."""
+        """Customers talk about their (former) firm; listeners update attitude, expectation and trust.
+
+        Only customers with a (former) firm can talk, only customers who heard
+        a message change their attitudes, and only customers in a relationship
+        their expectation and trust; the rules run on those customers only.
+        """
         c, b, ev = self.customers, self.config.behaviour, self.events
-        p_talk = word_of_mouth.talk_probability(c.talkativeness, c.satisfaction, b.talk_prob,
+        speakers = np.flatnonzero((c.firm >= 0) | (c.former_firm >= 0))
+        p_talk = word_of_mouth.talk_probability(c.talkativeness[speakers],
+                                                c.satisfaction[speakers], b.talk_prob,
                                                 b.unhappy_talk_boost, b.happy_talk_boost)
         for multiplier in self.policy_hook("talk_multiplier"):
-            p_talk = np.minimum(1.0, p_talk * multiplier)
-        about = np.where(c.firm >= 0, c.firm, c.former_firm)
-        talking = (about >= 0) & (u[U_TALK] < p_talk)
-        ev.talked_about[:] = np.where(talking, about, -1)
-        ev.positive[:] = talking & word_of_mouth.message_valence(c.satisfaction)
+            p_talk = np.minimum(1.0, p_talk * multiplier[speakers])
+        talkers = speakers[u[U_TALK, speakers] < p_talk]
+        firm, former = c.firm[talkers], c.former_firm[talkers]
+        ev.talked_about[talkers] = np.where(firm >= 0, firm, former)  # current, else former
+        ev.positive[talkers] = word_of_mouth.message_valence(c.satisfaction[talkers])
         info = self._listen()
         self._neighbour_info = info
-        positive, negative = info["positive"], b.negativity_weight * info["negative"]
-        c.attitude = trust.shift_toward(c.attitude, positive, negative, b.wom_attitude_rate)
-        c.aware |= (info["positive"] + info["negative"]) > 0
-        own = choice.own_firm_mask(c.firm, self.n_firms)
-        pos_own, neg_own = (positive * own).sum(axis=0), (negative * own).sum(axis=0)
-        c.expectation = trust.shift_toward(c.expectation, pos_own, neg_own, b.wom_expectation_rate)
-        c.trust = trust.shift_toward(c.trust, pos_own, neg_own, b.wom_trust_rate)
-        ev.heard_positive[:] = info["positive"].sum(axis=0)
-        ev.heard_negative[:] = info["negative"].sum(axis=0)
+        heard_positive, heard_negative = info["positive"].sum(axis=0), info["negative"].sum(axis=0)
+        ev.heard_positive[:] = heard_positive
+        ev.heard_negative[:] = heard_negative
+        for f in range(self.n_firms):  # listeners of messages about firm f
+            positive, negative = info["positive"][f], info["negative"][f]
+            listeners = np.flatnonzero((positive + negative) > 0)
+            c.attitude[f, listeners] = trust.shift_toward(
+                c.attitude[f, listeners], positive[listeners],
+                b.negativity_weight * negative[listeners], b.wom_attitude_rate)
+            c.aware[f, listeners] = True
+        customers = np.flatnonzero(c.firm >= 0)
+        own = c.firm[customers]
+        pos_own = info["positive"][own, customers]
+        neg_own = b.negativity_weight * info["negative"][own, customers]
+        c.expectation[customers] = trust.shift_toward(c.expectation[customers], pos_own,
+                                                      neg_own, b.wom_expectation_rate)
+        c.trust[customers] = trust.shift_toward(c.trust[customers], pos_own, neg_own,
+                                                b.wom_trust_rate)
 
     def _listen(self) -> dict[str, np.ndarray]:
         """What each customer's neighbours are and say, per firm (firm-major sums).
 
         Columns summed over neighbours: customers of each firm, positive and
         negative talkers about each firm, and the prices talkers pay.  Only the
-        rows that can be non-zero take part (customers for membership, this
-        week's talkers for messages): the same sums as one product over all
-        customers, at a fraction of its cost.
+        rows that can be non-zero take part (this week's talkers about firm f
+        for firm f's columns): the same sums as one product over all
+        customers, at a fraction of its cost.  Membership counts are kept
+        from the previous call and corrected for the customers whose firm
+        changed since.
         """
         c, ev, n_f = self.customers, self.events, self.n_firms
-        customers = np.flatnonzero(c.firm >= 0)
-        members = np.zeros((customers.size, n_f), dtype=np.float32)
-        members[np.arange(customers.size), c.firm[customers]] = 1.0
         talkers = np.flatnonzero(ev.talked_about >= 0)
-        about = ev.talked_about[talkers]
-        said = np.zeros((talkers.size, 3 * n_f), dtype=np.float32)
-        rows = np.arange(talkers.size)
-        said[rows, np.where(ev.positive[talkers], about, n_f + about)] = 1.0
-        # every talker tells the unit price it pays (or last paid, if it has left)
-        said[rows, 2 * n_f + about] = c.price_paid[talkers]
-        heard = self.network.neighbour_sum_from(talkers, said)
-        return {"members": self.network.neighbour_sum_from(customers, members),
-                "positive": heard[:n_f], "negative": heard[n_f:2 * n_f],
-                "talk_price": heard[2 * n_f:], "talk_count": heard[:n_f] + heard[n_f:2 * n_f]}
+        about, positive = ev.talked_about[talkers], ev.positive[talkers]
+        heard = np.empty((3, n_f, c.n), dtype=np.float32)  # positive, negative, price
+        for f in range(n_f):  # talkers about firm f: each adds to firm f's sums only
+            nodes = talkers[about == f]
+            said = np.empty((nodes.size, 3), dtype=np.float32)
+            said[:, 0] = positive[about == f]
+            said[:, 1] = ~positive[about == f]
+            # every talker tells the unit price it pays (or last paid, if it has left)
+            said[:, 2] = c.price_paid[nodes]
+            self.network.neighbour_sum_from(nodes, said, out=heard[:, f])
+        return {"members": self._neighbour_members(), "positive": heard[0],
+                "negative": heard[1], "talk_price": heard[2]}
+
+    def _neighbour_members(self) -> np.ndarray:
+        """Customers of each firm among each customer's neighbours, shape (firms, customers).
+
+        The first call sums over all customers in a relationship; later calls
+        add the change since the previous call (-1 at the old firm, +1 at the
+        new one) for the customers whose firm changed.  The counts are small
+        integers, exact in float32, so the result equals a fresh sum.
+        """
+        c, n_f = self.customers, self.n_firms
+        before = getattr(self, "_members_firm", None)
+        if before is None:
+            nodes = np.flatnonzero(c.firm >= 0)
+            values = np.zeros((nodes.size, n_f), dtype=np.float32)
+            values[np.arange(nodes.size), c.firm[nodes]] = 1.0
+            self._members = self.network.neighbour_sum_from(nodes, values)
+        else:
+            nodes = np.flatnonzero(c.firm != before)
+            if nodes.size:
+                old, new = before[nodes], c.firm[nodes]
+                values = np.zeros((nodes.size, n_f), dtype=np.float32)
+                rows = np.arange(nodes.size)
+                values[rows[old >= 0], old[old >= 0]] = -1.0
+                values[rows[new >= 0], new[new >= 0]] += 1.0
+                self._members += self.network.neighbour_sum_from(nodes, values)
+        self._members_firm = c.firm.copy()
+        return self._members
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
         """One week: firms act, then all customers are updated rule by rule."""
         self.firms_act()
         n = self.config.n_customers
-        u = self.dynamics_rng.random((N_UNIFORMS, n))
-        z = self.dynamics_rng.standard_normal(n)
+        if getattr(self, "_draws", None) is None:  # reused every week (same numbers)
+            self._draws = np.empty((N_UNIFORMS, n)), np.empty(n)
+        u = self.dynamics_rng.random(out=self._draws[0])
+        z = self.dynamics_rng.standard_normal(out=self._draws[1])
         self.events = metrics_module.empty_events(n)
         self.records.before_step(self)
-        utility = self._utility()
-        self.churn_and_return(u, utility)
-        self.adopt(u, utility)
+        self.churn_and_return(u)
+        self.adopt(u)
         self.encounters(u, z)
         self.update_attitudes()
         self.advance_lifecycle()

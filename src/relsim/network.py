@@ -146,7 +146,8 @@ class SocialNetwork:
             return values.sum(axis=0) - values
         return self.adjacency @ values
 
-    def neighbour_sum_from(self, nodes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def neighbour_sum_from(self, nodes: np.ndarray, values: np.ndarray,
+                           out: np.ndarray | None = None) -> np.ndarray:
         """Sums over each node's neighbours of values held by ``nodes`` only, transposed.
 
         ``values`` has shape ``(len(nodes), k)`` (every other node holds 0); the
@@ -154,16 +155,25 @@ class SocialNetwork:
         ``neighbour_sum(full).T`` bit for bit: the adjacency is symmetric, so
         the rows of ``nodes`` transposed are its columns, and each node's terms
         are added in the same (increasing neighbour) order.  The cost is
-        proportional to the edges of ``nodes``, not to all edges.
+        proportional to the edges of ``nodes``, not to all edges.  ``out``, if
+        given, is a ``(k, n)`` array (or view) that receives the result.
         """
         values = self._node_values(values, rows=len(nodes))
         if self.complete:
             full = np.zeros((self.n, values.shape[1]), dtype=values.dtype)
             full[nodes] = values
-            return np.ascontiguousarray(self.neighbour_sum(full).T)
+            result = np.ascontiguousarray(self.neighbour_sum(full).T)
+            if out is None:
+                return result
+            out[...] = result
+            return out
         columns = self.adjacency[nodes].T  # (n, len(nodes)): the adjacency's columns of nodes
         # one product per column writes each firm-major row directly (no transposing copy)
-        return np.stack([columns @ values[:, j] for j in range(values.shape[1])])
+        if out is None:
+            return np.stack([columns @ values[:, j] for j in range(values.shape[1])])
+        for j in range(values.shape[1]):
+            out[j] = columns @ values[:, j]
+        return out
 
     def neighbour_mean(self, values: np.ndarray) -> np.ndarray:
         """Mean of ``values`` over each node's neighbours; 0 for nodes without neighbours.

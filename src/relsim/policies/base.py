@@ -72,6 +72,8 @@ class Encounter:
     """This week's service encounters, for all customers (arrays of length n).
 
     Policies may change the fields marked *writable* for their own customers.
+    The encounter fields (experienced ... resolved) are NaN or False for
+    customers who did not buy this week.
     """
 
     bought: np.ndarray            # had an encounter
