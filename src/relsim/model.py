@@ -181,7 +181,7 @@ class RelationshipModel(mesa.Model):
         idx = slice(None) if idx is None else idx
         firm_cost = self.firm_array("switching_cost")[np.maximum(c.firm[idx], 0)]
         personal = c.personal_switching_cost[idx]
-        ties = sum((cost[idx] for cost in self.policy_hook("switching_cost")),
+        ties = sum(self.policy_hook("switching_cost", None if isinstance(idx, slice) else idx),
                    np.zeros(personal.size))
         return np.clip(personal + firm_cost + ties, 0.0, 1.0)
 
@@ -246,8 +246,11 @@ class RelationshipModel(mesa.Model):
         arrays), with each customer's own draws from the fixed block.
         """
         c, b, ev = self.customers, self.config.behaviour, self.events
-        self._week_switching_cost = self._switching_cost()
         active = np.flatnonzero(is_active(c.stage))
+        # switching costs at the start of the week: now for the customers in a relationship,
+        # later (still unchanged: they have no firm) for those who start one (_churn_hazard)
+        self._week_switching_cost = np.full(c.n, np.nan)
+        self._week_switching_cost[active] = self._switching_cost(active)
         utility = self._utility(active)
         hazard = self._churn_hazard(active, utility)
         ev.churn_hazard[active] = hazard
@@ -296,8 +299,12 @@ class RelationshipModel(mesa.Model):
         c, b = self.customers, self.config.behaviour
         own = choice.own_firm_mask(c.firm[idx], self.n_firms)
         gap = choice.best_rival_gap(utility, own, c.aware[:, idx])
+        cost = self._week_switching_cost[idx]
+        later = np.isnan(cost)  # customers starting a relationship: no firm since the week began
+        if later.any():
+            cost[later] = self._switching_cost(idx[later])
         return churn.churn_hazard(c.churn_proneness[idx], c.commitment[idx], gap,
-                                  self._week_switching_cost[idx], b.commitment_effect,
+                                  cost, b.commitment_effect,
                                   b.alternative_effect, b.switching_cost_effect)
 
     def adopt(self, u: np.ndarray) -> None:
@@ -352,8 +359,9 @@ class RelationshipModel(mesa.Model):
         bought[buyers] = True
         price_paid = c.price_paid.copy()  # policies may set the price their customers pay
         price_paid[active] = self.firm_array("price")[c.firm[active]]
-        enc = Encounter(bought=bought, experienced=None, gap=None, satisfaction=None, kept=None,
-                        broken=None, failed=None, complained=None, resolved=None,
+        enc = Encounter(bought=bought, buyers=buyers, experienced=None, gap=None,
+                        satisfaction=None, kept=None, broken=None, failed=None,
+                        complained=None, resolved=None,
                         trust_loss=self._trust_loss.copy(),
                         complaint_prob=np.full(n, b.complaint_prob),
                         price_paid=price_paid, noticed=np.zeros(n, bool))
@@ -494,8 +502,8 @@ class RelationshipModel(mesa.Model):
             c.trust[active], c.satisfaction[active], c.fairness[active], c.dependence[active],
             asymmetry, c.trust_weight[active], b.commitment_satisfaction_weight,
             b.commitment_fairness_weight, b.commitment_dependence_weight, b.asymmetry_penalty)
-        bonus = sum(self.policy_hook("commitment_bonus"), np.zeros(c.n))
-        target = np.minimum(1.0, target + bonus[active])
+        bonus = sum(self.policy_hook("commitment_bonus", active), np.zeros(active.size))
+        target = np.minimum(1.0, target + bonus)
         c.commitment[active] = commitment.update_commitment(c.commitment[active], target,
                                                             everyone, b.commitment_rate)
 
@@ -524,8 +532,8 @@ class RelationshipModel(mesa.Model):
         p_talk = word_of_mouth.talk_probability(c.talkativeness[speakers],
                                                 c.satisfaction[speakers], b.talk_prob,
                                                 b.unhappy_talk_boost, b.happy_talk_boost)
-        for multiplier in self.policy_hook("talk_multiplier"):
-            p_talk = np.minimum(1.0, p_talk * multiplier[speakers])
+        for multiplier in self.policy_hook("talk_multiplier", speakers):
+            p_talk = np.minimum(1.0, p_talk * multiplier)
         talkers = speakers[u[U_TALK, speakers] < p_talk]
         firm, former = c.firm[talkers], c.former_firm[talkers]
         ev.talked_about[talkers] = np.where(firm >= 0, firm, former)  # current, else former

@@ -14,16 +14,21 @@ Hooks, in step order (all optional):
     firm-level levers before customers act (prices, quality, status).
 ``launch(model)`` / ``withdraw(model)``
     once, at the step the policy starts / stops.
-``switching_cost(model, mine) -> array``
-    extra cost of leaving the firm (e.g. loyalty points forfeited).
+``switching_cost(model, mine, idx) -> array``
+    extra cost of leaving the firm (e.g. loyalty points forfeited), for customers ``idx``
+    (an index array; None: every customer), one value per customer asked about.
 ``before_encounters(model, mine, encounter)``
     set prices paid and complaint propensity before the week's encounters.
 ``after_encounters(model, mine, encounter)``
     change what this week's encounters did (satisfaction, trust loss, points).
-``commitment_bonus(model, mine) -> array``
-    added to the commitment target (relationship maintenance).
-``talk_multiplier(model, mine) -> array``
-    multiplies the chance of talking (referral, community).
+``commitment_bonus(model, mine, idx) -> array``
+    added to the commitment target (relationship maintenance) of customers ``idx``.
+``talk_multiplier(model, mine, idx) -> array``
+    multiplies the chance of talking (referral, community) of customers ``idx``.
+
+``mine`` is the mask (over all customers) of the firm's current customers; hooks that
+take ``idx`` (an increasing index array of the customers concerned) return one value per
+entry of ``idx``, so their cost follows the customers concerned, not the population.
 ``end_week(model, mine)``
     actions after the week (retention offers, ending relationships).
 
@@ -77,6 +82,7 @@ class Encounter:
     """
 
     bought: np.ndarray            # had an encounter
+    buyers: np.ndarray            # indices of the customers who bought (increasing)
     experienced: np.ndarray       # quality experienced
     gap: np.ndarray               # disconfirmation (experienced - expectation)
     satisfaction: np.ndarray      # encounter satisfaction (writable)

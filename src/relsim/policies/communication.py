@@ -54,9 +54,9 @@ class Communication(Policy):
     kind = "communication"
     config_class = CommunicationConfig
 
-    def commitment_bonus(self, model, mine: np.ndarray) -> np.ndarray:
+    def commitment_bonus(self, model, mine: np.ndarray, idx: np.ndarray) -> np.ndarray:
         k = self.config
-        return np.where(mine, contact_bonus(k.cadence, k.max_bonus, k.saturation), 0.0)
+        return np.where(mine[idx], contact_bonus(k.cadence, k.max_bonus, k.saturation), 0.0)
 
     def end_week(self, model, mine: np.ndarray) -> None:
         c, k = model.customers, self.config

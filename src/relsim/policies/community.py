@@ -39,11 +39,13 @@ class Community(MembershipPolicy):
     config_class = CommunityConfig
     member_column = "community_member"
 
-    def commitment_bonus(self, model, mine: np.ndarray) -> np.ndarray:
-        return np.where(self.members(model, mine), self.config.commitment_boost, 0.0)
+    def commitment_bonus(self, model, mine: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        member = mine[idx] & model.customers.community_member[idx]
+        return np.where(member, self.config.commitment_boost, 0.0)
 
-    def talk_multiplier(self, model, mine: np.ndarray) -> np.ndarray:
-        return np.where(self.members(model, mine), 1.0 + self.config.talk_boost, 1.0)
+    def talk_multiplier(self, model, mine: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        member = mine[idx] & model.customers.community_member[idx]
+        return np.where(member, 1.0 + self.config.talk_boost, 1.0)
 
     def withdraw(self, model) -> None:
         model.customers.community_member[self.mine(model)] = False

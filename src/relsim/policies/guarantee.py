@@ -43,7 +43,9 @@ class Guarantee(Policy):
 
     def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
         k = self.config
-        idx = np.flatnonzero(mine & enc.failed & (self.draw(model) < k.claim_prob))  # claims
+        u, buyers = self.draw(model), enc.buyers
+        failed = buyers[mine[buyers] & enc.failed[buyers]]
+        idx = failed[u[failed] < k.claim_prob]  # claims
         repaired = enc.satisfaction[idx] + k.restore * np.maximum(0.0, -enc.gap[idx])
         enc.satisfaction[idx] = np.minimum(1.0, repaired)
         self.spend((k.refund_share * enc.price_paid[idx] * model.customers.basket[idx]).sum())

@@ -81,26 +81,33 @@ class Loyalty(MembershipPolicy):
     config_class = LoyaltyConfig
     member_column = "loyalty_member"
 
-    def switching_cost(self, model, mine: np.ndarray) -> np.ndarray:
+    def switching_cost(self, model, mine: np.ndarray, idx: np.ndarray | None = None
+                       ) -> np.ndarray:
         c, k = model.customers, self.config
-        idx = np.flatnonzero(self.members(model, mine))
-        cost = np.zeros(c.n)
-        cost[idx] = points_switching_cost(c.loyalty_points[idx], c.loyalty_tier[idx],
-                                          k.point_value, k.points_weight, k.points_scale,
-                                          k.tier_switching_cost)
+        if idx is None:
+            member = np.flatnonzero(self.members(model, mine))
+            cost, at = np.zeros(c.n), member
+        else:  # only customers idx: cost[j] for customer idx[j]
+            at = np.flatnonzero(mine[idx] & c.loyalty_member[idx])
+            member = idx[at]
+            cost = np.zeros(idx.size)
+        cost[at] = points_switching_cost(c.loyalty_points[member], c.loyalty_tier[member],
+                                         k.point_value, k.points_weight, k.points_scale,
+                                         k.tier_switching_cost)
         return cost
 
     def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
         c, k = model.customers, self.config
-        idx = np.flatnonzero(self.members(model, mine) & enc.bought)  # members who bought
+        buyers = enc.buyers
+        idx = buyers[mine[buyers] & c.loyalty_member[buyers]]  # members who bought
         shortfall = np.maximum(0.0, -enc.gap[idx])
         enc.satisfaction[idx] = np.minimum(1.0, enc.satisfaction[idx]
                                            + k.member_benefit * shortfall)
         earned = enc.price_paid[idx] * c.basket[idx] * k.points_per_currency
-        c.loyalty_points[idx] += earned
-        c.loyalty_earned[idx] += earned
-        c.loyalty_tier[idx] = tier_of(c.loyalty_earned[idx], k.tier_thresholds)
-        points = c.loyalty_points[idx]
+        lifetime = c.loyalty_earned[idx] + earned
+        c.loyalty_earned[idx] = lifetime
+        c.loyalty_tier[idx] = tier_of(lifetime, k.tier_thresholds)
+        points = c.loyalty_points[idx] + earned
         redeemed = np.floor(points / k.redeem_threshold) * k.redeem_threshold
         c.loyalty_points[idx] = points - redeemed
         delighted = idx[redeemed > 0]

@@ -33,9 +33,10 @@ class Referral(Policy):
     kind = "referral"
     config_class = ReferralConfig
 
-    def talk_multiplier(self, model, mine: np.ndarray) -> np.ndarray:
-        promoter = model.customers.satisfaction >= model.config.behaviour.promoter_satisfaction
-        return np.where(mine & promoter, 1.0 + self.config.talk_boost, 1.0)
+    def talk_multiplier(self, model, mine: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        satisfaction = model.customers.satisfaction[idx]
+        promoter = satisfaction >= model.config.behaviour.promoter_satisfaction
+        return np.where(mine[idx] & promoter, 1.0 + self.config.talk_boost, 1.0)
 
     def end_week(self, model, mine: np.ndarray) -> None:
         referred = (model.events.adopted_wom == self.firm.index).sum()

@@ -54,15 +54,15 @@ def churn_risk_score(weeks_since_purchase: np.ndarray, recent_complaints: np.nda
             + newness_weight * np.exp(-tenure / 12.0))
 
 
-def riskiest(score: np.ndarray, candidates: np.ndarray, share: float) -> np.ndarray:
-    """Mask of the ``share`` of candidates with the highest scores."""
-    idx = np.flatnonzero(candidates)
-    k = int(round(share * len(idx)))
-    chosen = np.zeros(len(score), dtype=bool)
-    if k > 0:
-        top = idx[np.argpartition(-score[idx], k - 1)[:k]] if k < len(idx) else idx
-        chosen[top] = True
-    return chosen
+def riskiest(score: np.ndarray, share: float) -> np.ndarray:
+    """Positions (increasing) of the ``share`` of ``score`` with the highest values: the
+    round(share * len(score)) riskiest candidates."""
+    k = int(round(share * len(score)))
+    if k <= 0:
+        return np.zeros(0, dtype=np.intp)
+    if k >= len(score):
+        return np.arange(len(score))
+    return np.sort(np.argpartition(-score, k - 1)[:k])
 
 
 class RetentionOffers(Policy):
@@ -71,18 +71,21 @@ class RetentionOffers(Policy):
     kind = "retention_offers"
     config_class = RetentionOffersConfig
 
-    def commitment_bonus(self, model, mine: np.ndarray) -> np.ndarray:
-        return np.where(mine & (model.customers.offer_weeks_left > 0),
-                        self.config.commitment_boost, 0.0)
+    def commitment_bonus(self, model, mine: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        offered = mine[idx] & (model.customers.offer_weeks_left[idx] > 0)
+        return np.where(offered, self.config.commitment_boost, 0.0)
 
     def end_week(self, model, mine: np.ndarray) -> None:
         c, k = model.customers, self.config
         u = self.draw(model)  # drawn every week: a fixed number of draws per week
         if (model.steps - k.start) % k.interval:
             return
-        score = churn_risk_score(c.weeks_since_purchase, c.recent_complaints, c.tenure,
-                                 k.recency_weight, k.complaint_weight, k.newness_weight)
-        accepted = np.flatnonzero(riskiest(score, mine, k.target_share) & (u < k.acceptance))
+        idx = np.flatnonzero(mine)  # the firm's customers, scored from what it observes
+        score = churn_risk_score(c.weeks_since_purchase[idx], c.recent_complaints[idx],
+                                 c.tenure[idx], k.recency_weight, k.complaint_weight,
+                                 k.newness_weight)
+        offered = idx[riskiest(score, k.target_share)]
+        accepted = offered[u[offered] < k.acceptance]
         c.satisfaction[accepted] = np.minimum(1.0, c.satisfaction[accepted]
                                               + k.satisfaction_boost)
         c.fairness[accepted] = np.minimum(1.0, c.fairness[accepted] + k.fairness_boost)

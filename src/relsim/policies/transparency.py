@@ -43,7 +43,9 @@ class Transparency(Policy):
     config_class = TransparencyConfig
 
     def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
-        idx = np.flatnonzero(mine & enc.broken & (self.draw(model) < self.config.notice_prob))
+        u, buyers = self.draw(model), enc.buyers
+        broken = buyers[mine[buyers] & enc.broken[buyers]]
+        idx = broken[u[broken] < self.config.notice_prob]
         enc.trust_loss[idx] = softened_trust_loss(enc.trust_loss[idx], True, self.config.softening)
         enc.noticed[idx] = True
         self.spend(len(idx) * self.config.cost_per_notice)
