@@ -84,3 +84,20 @@ def test_state_stays_valid_and_customers_are_conserved(raw, seed):
             1 + market["revenue"])
         if market["customers"]:
             assert abs(sum(m["market_share"] for m in per_firm) - 1) < 1e-9
+
+
+def test_churners_never_switch_to_a_firm_not_yet_in_the_market():
+    """Customers who know a future entrant (here: its initial customers talk about it before
+    it enters, ODD Simplifications 10) can only switch to firms in the market: every
+    customer with a firm is in an active stage, every active customer has a firm."""
+    model = RelationshipModel(
+        n_customers=2000, rng=4, base_churn=0.05, switch_share=1.0,
+        firms=[{"name": "A", "advertising": 0.0}, {"name": "B", "advertising": 0.0},
+               {"name": "Later", "advertising": 0.0, "entry_step": 30}])
+    knew_entrant = 0
+    for _ in range(25):
+        model.step()
+        c = model.customers
+        assert np.array_equal(c.firm >= 0, is_active(c.stage))
+        knew_entrant += int((c.aware[2] & (c.firm != 2) & (c.firm >= 0)).sum())
+    assert knew_entrant > 0  # the situation arose

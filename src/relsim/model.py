@@ -111,6 +111,7 @@ class RelationshipModel(mesa.Model):
                              f"{cfg.n_customers}")
         self.firms = [Firm(self, i, f) for i, f in enumerate(cfg.firms)]
         self.customers: Customers = initial_customers(cfg, np.random.default_rng(init_ss))
+        self._firm_masks: dict[int, np.ndarray] = {}  # see firm_customers
         self.dynamics_rng = np.random.default_rng(dynamics_ss)
         # share of trust a broken promise costs each customer (fixed traits and parameters)
         self._trust_loss = np.minimum(1.0, cfg.behaviour.trust_loss
@@ -141,13 +142,27 @@ class RelationshipModel(mesa.Model):
         return np.random.default_rng(np.random.SeedSequence(
             ss.entropy, spawn_key=(*ss.spawn_key, firm_index, position)))
 
+    def firm_customers(self, index: int) -> np.ndarray:
+        """Read-only mask of firm ``index``'s current customers.
+
+        Kept until a relationship starts or ends (``start_relationships_at`` and
+        ``end_relationships_at``, the only places a customer's firm changes), so the
+        policy hooks of a phase share one mask per firm.
+        """
+        mask = self._firm_masks.get(index)
+        if mask is None:
+            mask = self.customers.firm == index
+            mask.flags.writeable = False
+            self._firm_masks[index] = mask
+        return mask
+
     def policy_hook(self, hook: str, *args: Any) -> list[Any]:
         """Call ``hook(model, mine, *args)`` on every active policy that has it; return results."""
         results = []
         for firm in self.firms:
             policies = [p for p in firm.active_policies if implements(p, hook)]
             if policies:
-                mine = self.customers.firm == firm.index
+                mine = self.firm_customers(firm.index)
                 results.extend(getattr(p, hook)(self, mine, *args) for p in policies)
         return results
 
@@ -193,6 +208,7 @@ class RelationshipModel(mesa.Model):
     def start_relationships_at(self, idx: np.ndarray, firm: np.ndarray) -> None:
         """Customers ``idx`` (increasing indices) start exploring firms ``firm`` (one per index)."""
         c, b = self.customers, self.config.behaviour
+        self._firm_masks.clear()
         f = firm.astype(np.int16)
         c.stage[idx] = EXPLORATION
         c.firm[idx] = f
@@ -221,6 +237,7 @@ class RelationshipModel(mesa.Model):
     def end_relationships_at(self, idx: np.ndarray, reason: str) -> None:
         """Customers ``idx`` (increasing indices) leave their firm and lapse (dissolution stage)."""
         c = self.customers
+        self._firm_masks.clear()
         f = c.firm[idx]
         self.records.relationships_ended(self, idx, reason)
         c.attitude[f, idx] = np.minimum(c.attitude[f, idx], c.satisfaction[idx])
@@ -257,10 +274,11 @@ class RelationshipModel(mesa.Model):
         churns = u[U_CHURN, active] < hazard
         churned = active[churns]
         utility = utility[:, churns]
-        rivals = c.aware[:, churned] & ~choice.own_firm_mask(c.firm[churned], self.n_firms)
+        in_market = self.firm_array("in_market")[:, None].astype(bool)
+        rivals = (c.aware[:, churned] & ~choice.own_firm_mask(c.firm[churned], self.n_firms)
+                  & in_market)  # known rivals one can switch to now
         switch = rivals.any(axis=0) & (u[U_SWITCH, churned] < b.switch_share)
         switching = churned[switch]
-        in_market = self.firm_array("in_market")[:, None]
         weights = choice.logit_weights(utility[:, switch]) * in_market
         new_firm = choice.choose(weights * rivals[:, switch], u[U_SWITCH_CHOICE, switching])
         lapsed = np.flatnonzero(c.stage == DISSOLUTION)
