@@ -258,9 +258,9 @@ class RelationshipModel(mesa.Model):
     def churn_and_return(self, u: np.ndarray) -> None:
         """Existing customers may churn (and switch at once); lapsed ones may return.
 
-        The hazard is computed for every customer (it is reported as an event);
-        the draws and choices only for the customers they concern (index
-        arrays), with each customer's own draws from the fixed block.
+        The hazard (reported as the event ``churn_hazard``), the draws and the
+        choices are computed for the customers they concern only (index arrays),
+        each customer using its own draws from the fixed block.
         """
         c, b, ev = self.customers, self.config.behaviour, self.events
         active = np.flatnonzero(is_active(c.stage))
