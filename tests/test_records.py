@@ -77,3 +77,35 @@ def test_customer_row_reads_one_customer():
     row = model.customers.row(3)
     assert set(row) >= {"trust", "stage", "firm", "attitude"}
     assert len(row["attitude"]) == 3
+
+
+def test_forward_value_of_a_customer_who_joined_this_week_uses_its_hazard_with_the_new_firm(
+        monkeypatch):
+    """The retention behind the forward value of a customer who started a relationship in
+    week t is 1 - the hazard the model computes for it at the start of week t + 1 (nothing
+    changes in between without policies), not its hazard as a prospect or lapsed customer
+    at the start of week t."""
+    import relsim.economics as economics
+    import relsim.model as model_module
+
+    model = RelationshipModel(n_customers=5000, rng=8, p_per_year=2.0)
+    for _ in range(6):
+        model.step()
+    c = model.customers
+    joined = np.flatnonzero((c.firm >= 0) & (c.started_step == model.steps))
+    assert joined.size > 10
+    seen = {}
+    real = economics.forward_clv
+
+    def spy(margin, retention, rate):
+        seen["retention"] = np.asarray(retention).copy()
+        return real(margin, retention, rate)
+
+    monkeypatch.setattr(model_module.economics, "forward_clv", spy)
+    model.forward_values(joined)
+    before_joining = model.events.churn_hazard[joined]  # as a prospect / lapsed customer
+    monkeypatch.setattr(model_module.economics, "forward_clv", real)
+    model.step()
+    next_week = model.events.churn_hazard[joined]
+    assert np.allclose(seen["retention"], 1.0 - next_week)
+    assert not np.allclose(seen["retention"], 1.0 - before_joining)

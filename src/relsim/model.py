@@ -304,10 +304,12 @@ class RelationshipModel(mesa.Model):
         ev.churn_hazard[returning] = self._churn_hazard(returning, utility)
         self.start_relationships_at(returning, back_to)
 
-    def _churn_hazard(self, idx: np.ndarray, utility: np.ndarray) -> np.ndarray:
+    def _churn_hazard(self, idx: np.ndarray, utility: np.ndarray,
+                      cost: np.ndarray | None = None) -> np.ndarray:
         """Churn hazard of customers ``idx`` at their state at the start of the week.
 
-        ``utility`` holds the firms' utilities to these customers (``_utility(idx)``).
+        ``utility`` holds the firms' utilities to these customers (``_utility(idx)``);
+        ``cost`` their switching costs (default: those of the start of the week).
 
         Called in phase 4 for the customers in a relationship, and for the
         customers who start one this week (returning, adopting) just before
@@ -317,10 +319,11 @@ class RelationshipModel(mesa.Model):
         c, b = self.customers, self.config.behaviour
         own = choice.own_firm_mask(c.firm[idx], self.n_firms)
         gap = choice.best_rival_gap(utility, own, c.aware[:, idx])
-        cost = self._week_switching_cost[idx]
-        later = np.isnan(cost)  # customers starting a relationship: no firm since the week began
-        if later.any():
-            cost[later] = self._switching_cost(idx[later])
+        if cost is None:
+            cost = self._week_switching_cost[idx]
+            later = np.isnan(cost)  # starting a relationship: no firm since the week began
+            if later.any():
+                cost[later] = self._switching_cost(idx[later])
         return churn.churn_hazard(c.churn_proneness[idx], c.commitment[idx], gap,
                                   cost, b.commitment_effect,
                                   b.alternative_effect, b.switching_cost_effect)
@@ -475,6 +478,11 @@ class RelationshipModel(mesa.Model):
                   - self.firm_array("service_cost")[f])
         hazard = self.events.churn_hazard[idx]  # not yet drawn at step 0: the baseline proneness
         hazard = np.where(np.isnan(hazard), c.churn_proneness[idx], hazard)
+        # customers who started a relationship this week: their hazard with their new firm
+        joined = (firm >= 0) & (c.started_step[idx] == self.steps) & (self.steps > 0)
+        if joined.any():
+            new = idx[joined]
+            hazard[joined] = self._churn_hazard(new, self._utility(new), self._switching_cost(new))
         value = economics.forward_clv(weekly, 1.0 - hazard,
                                       self.config.economics.discount_rate_per_step)
         return np.where(firm >= 0, value, 0.0)
