@@ -263,7 +263,11 @@ class Report:
         blocks += [("h2", "Verdict"), ("list", self.verdict()),
                    ("p", f"Intervals are 95% Student-t intervals over {reps} replication"
                          f"{'s' * (reps > 1)}; differences are paired by replication (every "
-                         "variant ran with the same random numbers).")]
+                         "variant ran with the same random numbers)."),
+                   ("p", "Value created adds customer equity at the horizon, which "
+                         "extrapolates each customer's churn hazard at the horizon into the "
+                         "future; NPV of profit counts only what happened within the horizon "
+                         "(see docs/report.md in relsim).")]
         blocks += [("h2", f"Outcomes of {firm}"), ("table", self.wide(firm)),
                    ("h2", f"Differences to the baseline for {firm}"),
                    ("p", "Paired by replication; **bold**: the 95% interval excludes zero."),
