@@ -165,8 +165,10 @@ class MembershipPolicy(Policy):
     def end_week(self, model: RelationshipModel, mine: np.ndarray) -> None:
         """Enrol this week's joiners, then book the members' cost."""
         column = getattr(model.customers, self.member_column)
-        column |= mine & ~column & (self.draw(model) < self.config.join_rate)
-        self.spend(self.members(model, mine).sum() * self.config.cost_per_member)
+        joining = self.draw(model) < self.config.join_rate
+        joining &= mine  # members who "join" again stay members
+        column |= joining
+        self.spend(np.count_nonzero(self.members(model, mine)) * self.config.cost_per_member)
 
 
 HOOKS = ("switching_cost", "before_encounters", "after_encounters", "commitment_bonus",

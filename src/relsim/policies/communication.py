@@ -64,4 +64,4 @@ class Communication(Policy):
         if loss:
             idx = np.flatnonzero(mine)
             c.satisfaction[idx] = np.maximum(0.0, c.satisfaction[idx] - loss)
-        self.spend(mine.sum() * k.cadence * k.cost_per_contact)
+        self.spend(np.count_nonzero(mine) * k.cadence * k.cost_per_contact)

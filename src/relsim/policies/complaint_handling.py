@@ -50,4 +50,4 @@ class ComplaintHandling(Policy):
         enc.complaint_prob[idx] = np.minimum(1.0, enc.complaint_prob[idx] * self.config.ease)
 
     def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
-        self.spend((mine & enc.complained).sum() * self.config.cost_per_complaint)
+        self.spend(np.count_nonzero(mine & enc.complained) * self.config.cost_per_complaint)

@@ -40,4 +40,4 @@ class Promise(Policy):
         self.firm.reliability = self.config.reliability
 
     def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
-        self.spend((mine & enc.bought).sum() * self.config.cost_per_encounter)
+        self.spend(np.count_nonzero(mine[enc.buyers]) * self.config.cost_per_encounter)

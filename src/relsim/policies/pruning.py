@@ -43,7 +43,7 @@ class Pruning(Policy):
         if (model.steps - k.start) % k.interval:
             return
         candidates = mine & (c.tenure >= k.min_tenure) & (c.recent_margin < k.margin_threshold)
-        limit = int(k.max_share * mine.sum())
+        limit = int(k.max_share * np.count_nonzero(mine))
         idx = np.flatnonzero(candidates)
         if limit < len(idx):
             idx = idx[np.argpartition(c.recent_margin[idx], limit)[:limit]] if limit else idx[:0]

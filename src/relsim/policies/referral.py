@@ -39,5 +39,5 @@ class Referral(Policy):
         return np.where(mine[idx] & promoter, 1.0 + self.config.talk_boost, 1.0)
 
     def end_week(self, model, mine: np.ndarray) -> None:
-        referred = (model.events.adopted_wom == self.firm.index).sum()
+        referred = np.count_nonzero(model.events.adopted_wom == self.firm.index)
         self.spend(referred * self.config.reward)

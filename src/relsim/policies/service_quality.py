@@ -58,4 +58,4 @@ class ServiceQuality(Policy):
         lift = (self.employee_satisfaction - 0.5) / 0.5
         self.firm.quality = min(1.0, self.firm.quality + k.quality_lift * lift)
         self.firm.quality_sd = self.firm.quality_sd * (1.0 - k.consistency_gain * lift)
-        self.spend(k.budget_per_customer * self.mine(model).sum())
+        self.spend(k.budget_per_customer * np.count_nonzero(self.mine(model)))
