@@ -136,8 +136,8 @@ class Policy:
             self.withdraw(model)
 
     def mine(self, model: RelationshipModel) -> np.ndarray:
-        """Mask of the firm's current customers."""
-        return model.customers.firm == self.firm.index
+        """Read-only mask of the firm's current customers (``model.firm_customers``)."""
+        return model.firm_customers(self.firm.index)
 
     # -------------------------------------------------------------- hooks
     def launch(self, model: RelationshipModel) -> None:
