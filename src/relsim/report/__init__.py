@@ -103,6 +103,14 @@ def format_interval(outcome: str, mean: float, lo: float, hi: float,
     return f"{text} [{_number(outcome, lo, signed)}, {_number(outcome, hi, signed)}]"
 
 
+def format_row(outcome: str, row: pd.Series, diff: bool = False) -> str:
+    """A row of the summary (:func:`relsim.report.outcomes.summarise`) formatted: its mean
+    and interval, or with ``diff`` its difference to the baseline and that interval."""
+    if diff:
+        return format_interval(outcome, row["diff"], row["diff_lo"], row["diff_hi"], signed=True)
+    return format_interval(outcome, row["mean"], row["lo"], row["hi"])
+
+
 def _judgement(lo: float, hi: float, higher_is_better: bool) -> str:
     """Plain words for a difference's interval."""
     if math.isnan(lo) or math.isnan(hi):
@@ -153,12 +161,9 @@ class Report:
                     continue
                 r = data.loc[o.name]
                 rows.append({VARIANT: variant, "outcome": o.label,
-                             "mean [95% CI]": format_interval(o.name, r["mean"], r["lo"],
-                                                              r["hi"]),
+                             "mean [95% CI]": format_row(o.name, r),
                              "vs baseline [95% CI]": "" if variant == BASELINE
-                             or o.name == "policy_roi" else
-                             format_interval(o.name, r["diff"], r["diff_lo"], r["diff_hi"],
-                                             signed=True)})
+                             or o.name == "policy_roi" else format_row(o.name, r, diff=True)})
         table = pd.DataFrame(rows).set_index([VARIANT, "outcome"])
         table.columns.name = f"firm {firm}"
         return table
@@ -166,14 +171,13 @@ class Report:
     def by_firm(self, variant: str = BASELINE) -> pd.DataFrame:
         """Outcomes (rows) by firm (columns) in one variant: mean [95% interval].  What
         ``relsim run`` prints for a scenario without variants."""
+        shown = [o for o in OUTCOMES if o.name != "policy_roi"]
         data = {}
-        for (name, firm), group in self.summary.groupby([VARIANT, "firm"], observed=True,
-                                                        sort=True):
-            if name == variant:
-                rows = group.set_index("outcome")
-                data[firm] = [format_interval(o.name, *rows.loc[o.name, ["mean", "lo", "hi"]])
-                              for o in OUTCOMES if o.name != "policy_roi"]
-        frame = pd.DataFrame(data, index=[o.label for o in OUTCOMES if o.name != "policy_roi"])
+        for firm in categories(self.summary["firm"]):
+            rows = self._rows(firm, variant)
+            if len(rows):
+                data[firm] = [format_row(o.name, rows.loc[o.name]) for o in shown]
+        frame = pd.DataFrame(data, index=[o.label for o in shown])
         frame.index.name = "outcome"
         frame.columns.name = f"{variant}: mean [95% CI]"
         return frame
@@ -188,7 +192,6 @@ class Report:
         means with intervals, ``"diff"`` the differences to the baseline with intervals, in
         bold where the interval excludes zero."""
         diff = column == "diff"
-        names = ["diff", "diff_lo", "diff_hi"] if diff else ["mean", "lo", "hi"]
         shown = [o for o in OUTCOMES if not diff or o.name != "policy_roi"]
         data = {}
         for variant in self.variants[1:] if diff else self.variants:
@@ -198,9 +201,10 @@ class Report:
                 if o.name not in rows.index:
                     cells.append("n/a")
                     continue
-                value, lo, hi = rows.loc[o.name, names]
-                text = format_interval(o.name, value, lo, hi, signed=diff)
-                cells.append(f"**{text}**" if diff and (lo > 0 or hi < 0) else text)
+                row = rows.loc[o.name]
+                text = format_row(o.name, row, diff)
+                cells.append(f"**{text}**" if diff and (row["diff_lo"] > 0 or row["diff_hi"] < 0)
+                             else text)
             data[variant] = cells
         frame = pd.DataFrame(data, index=[o.label for o in shown])
         frame.index.name = "outcome"
@@ -212,9 +216,8 @@ class Report:
         for (variant, firm), group in self.summary.groupby([VARIANT, "firm"], observed=True,
                                                            sort=True):
             data = group.set_index("outcome")
-            rows.append({"variant / firm": f"{variant} / {firm}", **{
-                o.label: format_interval(o.name, *data.loc[o.name, ["mean", "lo", "hi"]])
-                for o in OUTCOMES}})
+            rows.append({"variant / firm": f"{variant} / {firm}",
+                         **{o.label: format_row(o.name, data.loc[o.name]) for o in OUTCOMES}})
         return pd.DataFrame(rows).set_index("variant / firm")
 
     def verdict(self) -> list[str]:
@@ -228,12 +231,11 @@ class Report:
             r = self._rows(firm, variant)
             value, roi, ret = r.loc["value"], r.loc["policy_roi"], r.loc["retention"]
             parts = [f"**{variant}** vs baseline for {firm}: value created "
-                     f"{format_interval('value', value['diff'], value['diff_lo'], value['diff_hi'], signed=True)} "  # noqa: E501
+                     f"{format_row('value', value, diff=True)} "
                      f"({_judgement(value['diff_lo'], value['diff_hi'], True)})",
-                     f"retention {format_interval('retention', ret['diff'], ret['diff_lo'], ret['diff_hi'], signed=True)}"]  # noqa: E501
+                     f"retention {format_row('retention', ret, diff=True)}"]
             if not math.isnan(roi["mean"]):
-                parts.append("policy ROI "
-                             + format_interval("policy_roi", roi["mean"], roi["lo"], roi["hi"]))
+                parts.append("policy ROI " + format_row("policy_roi", roi))
             lines.append("; ".join(parts) + ".")
         values = self.summary[(self.summary["firm"] == firm)
                               & (self.summary["outcome"] == "value")].set_index(VARIANT)["mean"]
@@ -246,7 +248,7 @@ class Report:
                     if not math.isnan(lo) else "no interval with one replication")
             top = self._rows(firm, best).loc["value"]
             lines.append(f"Most value created for {firm}: **{best}** "
-                         f"({format_interval('value', top['mean'], top['lo'], top['hi'])}); "
+                         f"({format_row('value', top)}); "
                          f"its lead over **{second}** is "
                          f"{format_interval('value', mean, lo, hi, signed=True)}, {sure}.")
         return lines
