@@ -345,3 +345,15 @@ def test_differences_whose_interval_excludes_zero_are_bold():
         lo, hi = rows.loc[outcome.name, ["diff_lo", "diff_hi"]]
         assert diff[outcome.label].startswith("**") == (lo > 0 or hi < 0), outcome.name
     assert diff.str.startswith("**").any() and not diff.str.startswith("**").all()
+
+
+def test_a_run_keeps_the_scenario_firm_order_in_tables_and_printout(tmp_path):
+    """The firms table of a real run holds names as strings: still Zeta before Alpha."""
+    from relsim.compare import run_comparison
+    from relsim.scenario import validate_scenario
+
+    scenario = validate_scenario({"name": "order", "n_customers": 200, "steps": 4,
+                                  "firms": [{"name": "Zeta"}, {"name": "Alpha"}]}, "o.yaml")
+    table = build_report(run_comparison(scenario, progress=False), scenario, tmp_path)
+    assert list(table.columns) == ["Zeta", "Alpha"]
+    assert list(pd.read_csv(tmp_path / "summary.csv")["firm"].unique()) == ["Zeta", "Alpha"]

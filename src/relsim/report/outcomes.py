@@ -117,6 +117,8 @@ def replication_outcomes(firms: pd.DataFrame, relationships: pd.DataFrame,
     ``configs`` maps each variant to its model configuration (for discount rates and, for
     the policy ROI, to see whose policies differ from the baseline's).
     """
+    # firms in their order in the tables (the scenario's), not by name
+    firms = firms.assign(firm=pd.Categorical(firms["firm"], categories(firms["firm"])))
     firms = firms.sort_values([*KEYS, "step"], kind="stable")
     horizon = int(firms["step"].max())
     weeks = firms[firms["step"] >= 1]
