@@ -196,8 +196,7 @@ def summarise(outcomes: pd.DataFrame) -> pd.DataFrame:
             if base is not None and variant != BASELINE and name != "policy_roi":
                 ref = base.xs(firm, level="firm")[name] if firm in \
                     base.index.get_level_values("firm") else pd.Series(dtype=float)
-                paired = (values[name] - ref.reindex(values.index)).dropna()
-                diff, diff_lo, diff_hi, _ = t_interval(paired)
+                diff, diff_lo, diff_hi, _ = paired_interval(values[name], ref)
             rows.append({VARIANT: variant, "firm": firm, "outcome": name, "n": n, "mean": mean,
                          "lo": lo, "hi": hi, "diff": diff, "diff_lo": diff_lo,
                          "diff_hi": diff_hi})
@@ -208,6 +207,12 @@ def summarise(outcomes: pd.DataFrame) -> pd.DataFrame:
     return summary.sort_values([VARIANT, "firm", "outcome"], kind="stable", ignore_index=True)
 
 
+def paired_interval(a: pd.Series, b: pd.Series) -> tuple[float, float, float, int]:
+    """Mean of ``a - b`` over the replications (the index) both have, its 95% interval and
+    the number of pairs."""
+    return t_interval((a - b.reindex(a.index)).dropna())
+
+
 def paired_difference(outcomes: pd.DataFrame, outcome: str, firm: str, variant: str,
                       other: str) -> tuple[float, float, float, int]:
     """Mean of ``variant`` minus ``other`` in ``outcome`` for ``firm``, paired by replication,
@@ -215,4 +220,4 @@ def paired_difference(outcomes: pd.DataFrame, outcome: str, firm: str, variant: 
     rows = outcomes[outcomes["firm"] == firm].set_index([VARIANT, "replication"])[outcome]
     a = rows.xs(variant, level=VARIANT)
     b = rows.xs(other, level=VARIANT)
-    return t_interval((a - b.reindex(a.index)).dropna())
+    return paired_interval(a, b)
