@@ -12,12 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from scipy import stats
 
 from relsim.compare import VARIANT
 from relsim.report.outcomes import OUTCOME, categories
 from relsim.stages import STAGE_NAMES
-from relsim.stats import CONFIDENCE
+from relsim.stats import t_interval
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
@@ -34,14 +33,9 @@ def variant_colours(variants: list[str]) -> dict[str, str]:
 def mean_band(frame: pd.DataFrame, column: str, by: list[str]) -> pd.DataFrame:
     """Mean of ``column`` over replications for each ``by`` group (e.g. variant and step), with
     the bounds ``lo`` and ``hi`` of its 95% t-interval (NaN with one replication)."""
-    g = frame.groupby(by, observed=True, sort=True)[column]
-    out = g.agg(["mean", "std", "count"]).reset_index()
-    n = out["count"].to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(n > 1, stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n - 1, 1)), np.nan)
-        half = t * out["std"].to_numpy(float) / np.sqrt(n)
-    out["lo"], out["hi"] = out["mean"] - half, out["mean"] + half
-    return out
+    rows = [(*key, *t_interval(values)[:3]) for key, values in
+            frame.groupby(by, observed=True, sort=True)[column]]
+    return pd.DataFrame(rows, columns=[*by, "mean", "lo", "hi"])
 
 
 def _lines(ax, frame: pd.DataFrame, column: str, colours: dict[str, str],
