@@ -200,11 +200,6 @@ class RelationshipModel(mesa.Model):
                    np.zeros(personal.size))
         return np.clip(personal + firm_cost + ties, 0.0, 1.0)
 
-    def start_relationships(self, who: np.ndarray, firm: np.ndarray) -> None:
-        """Customers in mask ``who`` start exploring firm ``firm[who]`` (fresh relationship state)."""
-        idx = np.flatnonzero(who)
-        self.start_relationships_at(idx, firm[idx])
-
     def start_relationships_at(self, idx: np.ndarray, firm: np.ndarray) -> None:
         """Customers ``idx`` (increasing indices) start exploring firms ``firm`` (one per index)."""
         c, b = self.customers, self.config.behaviour
