@@ -85,6 +85,38 @@ class Customers:
         return sum(getattr(self, f.name).nbytes for f in fields(self))
 
 
+def columns(matrix: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``matrix[:, idx]`` of a firm-major (firms, customers) matrix: customers ``idx``' columns.
+
+    ``np.take`` along the customer axis: the same values as fancy indexing,
+    several times faster.
+    """
+    return np.take(matrix, idx, axis=1)
+
+
+def _flat(matrix: np.ndarray, firm: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A flat view of a C-contiguous (firms, customers) matrix and the flat positions (firm, idx)."""
+    flat = matrix.view()
+    flat.shape = (-1,)  # raises instead of copying if the matrix is not contiguous
+    return flat, firm.astype(np.intp) * matrix.shape[1] + idx
+
+
+def at_firm(matrix: np.ndarray, firm: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``matrix[firm, idx]``: each customer ``idx[k]``'s entry for firm ``firm[k]``.
+
+    Gathers through flat positions: the same values as paired fancy
+    indexing, about twice as fast.
+    """
+    flat, position = _flat(matrix, firm, idx)
+    return flat.take(position)
+
+
+def set_at_firm(matrix: np.ndarray, firm: np.ndarray, idx: np.ndarray, values) -> None:
+    """``matrix[firm, idx] = values`` through flat positions (see :func:`at_firm`)."""
+    flat, position = _flat(matrix, firm, idx)
+    flat[position] = values
+
+
 def _trait(rng: np.random.Generator, means: np.ndarray, sd: np.ndarray) -> np.ndarray:
     return np.clip(means + sd * rng.standard_normal(len(means)), 0.0, 1.0)
 

@@ -18,9 +18,9 @@ all customers at once, rule by rule (``relsim.rules``), in this order:
 
 Randomness: one seed feeds a :class:`numpy.random.SeedSequence` whose children
 drive network building, initialisation and dynamics separately.  Every step
-draws a fixed block of random numbers per customer, whatever the state, so the
-same seed gives the same customer the same luck in every variant of a scenario
-(common random numbers).
+draws a fixed block of random numbers per customer, whatever the state
+(:class:`relsim.draws.WeekDraws`), so the same seed gives the same customer the
+same luck in every variant of a scenario (common random numbers).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ import numpy as np
 from relsim import economics
 from relsim import metrics as metrics_module
 from relsim.config import ModelConfig, apply_overrides
-from relsim.customers import Customers, initial_customers
+from relsim.draws import WeekDraws
+from relsim.customers import Customers, at_firm, columns, initial_customers, set_at_firm
 from relsim.firms import Firm
 from relsim.network import SocialNetwork, build_network
 from relsim.policies.base import Encounter, implements
@@ -53,10 +54,11 @@ from relsim.rules import (
 )
 from relsim.stages import DISSOLUTION, EXPANSION, EXPLORATION, PROSPECT, is_active
 
-# rows of the per-step uniform block (fixed layout: common random numbers)
+# rows of the weekly block of draws (fixed layout: common random numbers); Z_QUALITY
+# is read as normals, the others as uniforms
 (U_CHURN, U_SWITCH, U_SWITCH_CHOICE, U_RETURN, U_RETURN_CHOICE, U_ADOPT, U_SOURCE,
- U_ADOPT_CHOICE, U_PURCHASE, U_PROMISE, U_COMPLAIN, U_RECOVER, U_TALK) = range(13)
-N_UNIFORMS = 13
+ U_ADOPT_CHOICE, U_PURCHASE, U_PROMISE, U_COMPLAIN, U_RECOVER, U_TALK, Z_QUALITY) = range(14)
+N_DRAW_ROWS = 14
 
 
 def seed_sequence(rng: Any) -> np.random.SeedSequence:
@@ -156,6 +158,10 @@ class RelationshipModel(mesa.Model):
             self._firm_masks[index] = mask
         return mask
 
+    def hooked(self, hook: str) -> bool:
+        """Whether any active policy of any firm has ``hook``."""
+        return any(implements(p, hook) for firm in self.firms for p in firm.active_policies)
+
     def policy_hook(self, hook: str, *args: Any) -> list[Any]:
         """Call ``hook(model, mine, *args)`` on every active policy that has it; return results."""
         results = []
@@ -177,7 +183,7 @@ class RelationshipModel(mesa.Model):
         price = self.firm_array("price")
         deal = price * (1.0 - self.firm_array("newcomer_discount"))
         sensitivity = c.price_sensitivity[idx]
-        utility = choice.firm_utility(c.attitude[:, idx], sensitivity, c.status_seeking[idx],
+        utility = choice.firm_utility(columns(c.attitude, idx), sensitivity, c.status_seeking[idx],
                                       deal, self.firm_array("status"),
                                       b.choice_quality_weight, b.choice_price_weight,
                                       b.choice_status_weight)
@@ -250,7 +256,7 @@ class RelationshipModel(mesa.Model):
         c.offer_weeks_left[idx] = 0
 
     # ------------------------------------------------------------------ step phases
-    def churn_and_return(self, u: np.ndarray) -> None:
+    def churn_and_return(self, u: WeekDraws) -> None:
         """Existing customers may churn (and switch at once); lapsed ones may return.
 
         The hazard (reported as the event ``churn_hazard``), the draws and the
@@ -313,7 +319,7 @@ class RelationshipModel(mesa.Model):
         """
         c, b = self.customers, self.config.behaviour
         own = choice.own_firm_mask(c.firm[idx], self.n_firms)
-        gap = choice.best_rival_gap(utility, own, c.aware[:, idx])
+        gap = choice.best_rival_gap(utility, own, columns(c.aware, idx))
         if cost is None:
             cost = self._week_switching_cost[idx]
             later = np.isnan(cost)  # starting a relationship: no firm since the week began
@@ -323,7 +329,7 @@ class RelationshipModel(mesa.Model):
                                   cost, b.commitment_effect,
                                   b.alternative_effect, b.switching_cost_effect)
 
-    def adopt(self, u: np.ndarray) -> None:
+    def adopt(self, u: WeekDraws) -> None:
         """Prospects adopt by advertising (p) or imitation of customer neighbours (q), then choose a firm."""
         c, a, b, ev = self.customers, self.config.adoption, self.config.behaviour, self.events
         members = self._neighbour_info["members"]
@@ -349,14 +355,24 @@ class RelationshipModel(mesa.Model):
         self.start_relationships_at(adopting, picked)
         # advertising reaches customers: they learn of the firm and hear its promise
         reach = b.ad_awareness_rate * advertising
-        reached = self.dynamics_rng.random(c.aware.shape) < reach[:, None]
         promise = self.firm_array("promise")
         for f in range(self.n_firms):
-            idx = np.flatnonzero(reached[f])
+            idx = self._reached(reach[f])
             c.aware[f, idx] = True
             c.attitude[f, idx] += b.ad_attitude_rate * (promise[f] - c.attitude[f, idx])
 
-    def encounters(self, u: np.ndarray, z: np.ndarray) -> None:
+    def _reached(self, probability: float) -> np.ndarray:
+        """Customers reached, each independently with ``probability``: increasing indices.
+
+        Draws how many are reached (binomial), then which ones (uniformly
+        without replacement): the same distribution as one Bernoulli draw per
+        customer, at a cost proportional to the customers reached.
+        """
+        rng, n = self.dynamics_rng, self.customers.n
+        count = rng.binomial(n, min(max(probability, 0.0), 1.0))
+        return np.sort(rng.choice(n, count, replace=False, shuffle=False))
+
+    def encounters(self, u: WeekDraws) -> None:
         """Service encounters: disconfirmation, promises, complaints, recovery, exploration tests.
 
         Rules run on the customers they concern only (index arrays of the
@@ -371,21 +387,26 @@ class RelationshipModel(mesa.Model):
                                                                  c.stage[active])
         buys = u[U_PURCHASE, active] < c.purchase_prob[active]  # over the active customers
         buyers = active[buys]
-        bought = np.zeros(n, dtype=bool)
+        bought = ev.bought
         bought[buyers] = True
-        price_paid = c.price_paid.copy()  # policies may set the price their customers pay
-        price_paid[active] = self.firm_array("price")[c.firm[active]]
-        enc = Encounter(bought=bought, buyers=buyers, experienced=None, gap=None,
-                        satisfaction=None, kept=None, broken=None, failed=None,
-                        complained=None, resolved=None,
-                        trust_loss=self._trust_loss.copy(),
-                        complaint_prob=np.full(n, b.complaint_prob),
-                        price_paid=price_paid, noticed=np.zeros(n, bool))
-        self.policy_hook("before_encounters", enc)
-        c.price_paid = enc.price_paid  # only customers in a relationship have new prices
+        # the list price; policies may set the price their customers pay
+        c.price_paid[active] = self.firm_array("price")[c.firm[active]]
+        # full-length, writable copies only for policies that can write them
+        before, after = self.hooked("before_encounters"), self.hooked("after_encounters")
+        hooked = before or after
+        enc = Encounter(bought=bought, buyers=buyers, experienced=ev.experienced, gap=None,
+                        satisfaction=ev.encounter_satisfaction, kept=ev.kept, broken=ev.broken,
+                        failed=None, complained=ev.complained, resolved=ev.resolved,
+                        trust_loss=self._trust_loss.copy() if hooked else self._trust_loss,
+                        complaint_prob=(np.full(n, b.complaint_prob) if before
+                                        else np.broadcast_to(b.complaint_prob, n)),
+                        price_paid=c.price_paid, noticed=ev.noticed)
+        if before:
+            self.policy_hook("before_encounters", enc)
         f = c.firm[buyers]
         experienced = satisfaction.experienced_quality(self.firm_array("quality")[f],
-                                                       self.firm_array("quality_sd")[f], z[buyers])
+                                                       self.firm_array("quality_sd")[f],
+                                                       u.normal(Z_QUALITY, buyers))
         gap = satisfaction.disconfirmation(experienced, c.expectation[buyers])
         encounter = satisfaction.transaction_satisfaction(
             experienced, satisfaction.perceived_value(gap, b.loss_aversion),
@@ -399,14 +420,17 @@ class RelationshipModel(mesa.Model):
         recovery_quality = self.firm_array("recovery_quality")[f]
         encounter = complaints.recovered_satisfaction(encounter, complained, resolved,
                                                       recovery_quality, b.double_deviation)
-        enc.experienced, enc.gap, enc.satisfaction = (_spread(n, buyers, x, np.nan) for x in
-                                                      (experienced, gap, encounter))
-        enc.kept, enc.broken, enc.failed, enc.complained, enc.resolved = (
-            _spread(n, buyers, x, False) for x in (kept, broken, failed, complained, resolved))
-        self.policy_hook("after_encounters", enc)
-        encounter = enc.satisfaction[buyers]
-        kept, broken = enc.kept[buyers], enc.broken[buyers]
-        complained, resolved = enc.complained[buyers], enc.resolved[buyers]
+        ev.experienced[buyers] = experienced  # the Encounter's full-length arrays
+        ev.encounter_satisfaction[buyers] = encounter
+        ev.kept[buyers], ev.broken[buyers] = kept, broken
+        ev.complained[buyers], ev.resolved[buyers] = complained, resolved
+        if after:
+            enc.gap = _spread(n, buyers, gap, np.nan)
+            enc.failed = _spread(n, buyers, failed, False)
+            self.policy_hook("after_encounters", enc)
+            encounter = enc.satisfaction[buyers]
+            kept, broken = enc.kept[buyers], enc.broken[buyers]
+            complained, resolved = enc.complained[buyers], enc.resolved[buyers]
         c.satisfaction[buyers] = satisfaction.update_satisfaction(
             c.satisfaction[buyers], encounter, had, b.satisfaction_rate)
         c.expectation[buyers] = satisfaction.update_expectation(
@@ -422,11 +446,6 @@ class RelationshipModel(mesa.Model):
         self.observe_accounts(active, buys, complained)
         c.reference_price[buyers] = fairness.update_reference_price(
             c.reference_price[buyers], c.price_paid[buyers], had, b.reference_price_rate)
-        ev.bought, ev.kept, ev.broken = bought, enc.kept, enc.broken
-        ev.complained, ev.resolved = enc.complained, enc.resolved
-        ev.noticed = enc.noticed
-        ev.experienced[buyers] = experienced
-        ev.encounter_satisfaction[buyers] = encounter
         self.records.transactions(self, bought)
         ev.spend_firm[buyers] = f
         ev.spend[buyers] = c.spend[buyers]
@@ -447,9 +466,10 @@ class RelationshipModel(mesa.Model):
         c, d = self.customers, self.config.economics.discount_rate_per_step
         buyers = active[buys]
         f = c.firm[active]
+        bought = (c.price_paid[buyers] - self.firm_array("unit_cost")[c.firm[buyers]]) \
+            * c.basket[buyers]  # margin of each buyer
         margin = np.zeros(active.size)
-        margin[buys] = (c.price_paid[buyers] - self.firm_array("unit_cost")[f[buys]]) \
-            * c.basket[buyers]
+        margin[buys] = bought
         c.weeks_since_purchase[active] += 1
         c.weeks_since_purchase[buyers] = 0
         np.multiply(c.recent_complaints, 0.9, out=c.recent_complaints)
@@ -457,7 +477,7 @@ class RelationshipModel(mesa.Model):
         weekly = margin - self.firm_array("service_cost")[f]
         recent = c.recent_margin[active]
         c.recent_margin[active] = recent + 0.1 * (weekly - recent)
-        c.realised_value[buyers] += margin[buys] * (1.0 + d) ** -self.steps
+        c.realised_value[buyers] += bought * (1.0 + d) ** -self.steps
 
     def forward_values(self, idx: np.ndarray | None = None) -> np.ndarray:
         """Each customer's forward lifetime value at its current state (0 without a firm).
@@ -488,10 +508,10 @@ class RelationshipModel(mesa.Model):
         active = np.flatnonzero(is_active(c.stage))
         everyone = np.ones(active.size, dtype=bool)
         f = c.firm[active]
-        c.attitude[f, active] = c.expectation[active]
+        set_at_firm(c.attitude, f, active, c.expectation[active])
         info = self._neighbour_info
-        heard_count = info["positive"][f, active] + info["negative"][f, active]
-        heard_price = self._neighbour_info["talk_price"][f, active]
+        heard_count = at_firm(info["positive"], f, active) + at_firm(info["negative"], f, active)
+        heard_price = at_firm(info["talk_price"], f, active)
         peer_price = np.divide(heard_price, heard_count, out=np.full(active.size, np.nan),
                                where=heard_count > 0)
         target = fairness.price_fairness_target(c.price_paid[active], c.reference_price[active],
@@ -500,7 +520,10 @@ class RelationshipModel(mesa.Model):
         c.fairness[active] = fairness.update_fairness(c.fairness[active], target, everyone,
                                                       b.fairness_rate)
         own = choice.own_firm_mask(f, self.n_firms)
-        known_rivals = (c.aware[:, active] & ~own).sum(axis=0)
+        known_rival = columns(c.aware, active) & ~own
+        known_rivals = known_rival[0].astype(np.intp)
+        for row in known_rival[1:]:  # count over the few firms
+            known_rivals += row
         dep_target = dependence.dependence_target(
             self._switching_cost(active), known_rivals, self.n_firms - 1, c.stage[active],
             b.dependence_switching_weight, b.dependence_alternatives_weight,
@@ -541,7 +564,7 @@ class RelationshipModel(mesa.Model):
                                                     b.expansion_growth, b.max_basket_multiple)
         c.tenure += is_active(c.stage)
 
-    def word_of_mouth(self, u: np.ndarray) -> None:
+    def word_of_mouth(self, u: WeekDraws) -> None:
         """Customers talk about their (former) firm; listeners update attitude, expectation and trust.
 
         Only customers with a (former) firm can talk, only customers who heard
@@ -573,8 +596,8 @@ class RelationshipModel(mesa.Model):
             c.aware[f, listeners] = True
         customers = np.flatnonzero(c.firm >= 0)
         own = c.firm[customers]
-        pos_own = info["positive"][own, customers]
-        neg_own = b.negativity_weight * info["negative"][own, customers]
+        pos_own = at_firm(info["positive"], own, customers)
+        neg_own = b.negativity_weight * at_firm(info["negative"], own, customers)
         c.expectation[customers] = trust.shift_toward(c.expectation[customers], pos_own,
                                                       neg_own, b.wom_expectation_rate)
         c.trust[customers] = trust.shift_toward(c.trust[customers], pos_own, neg_own,
@@ -638,15 +661,12 @@ class RelationshipModel(mesa.Model):
         """One week: firms act, then all customers are updated rule by rule."""
         self.firms_act()
         n = self.config.n_customers
-        if getattr(self, "_draws", None) is None:  # reused every week (same numbers)
-            self._draws = np.empty((N_UNIFORMS, n)), np.empty(n)
-        u = self.dynamics_rng.random(out=self._draws[0])
-        z = self.dynamics_rng.standard_normal(out=self._draws[1])
+        u = WeekDraws.draw(self.dynamics_rng, N_DRAW_ROWS, n)
         self.events = metrics_module.empty_events(n)
         self.records.before_step(self)
         self.churn_and_return(u)
         self.adopt(u)
-        self.encounters(u, z)
+        self.encounters(u)
         self.update_attitudes()
         self.advance_lifecycle()
         self.word_of_mouth(u)

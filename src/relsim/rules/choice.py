@@ -64,6 +64,13 @@ def best_rival_gap(utility: np.ndarray, own: np.ndarray, aware: np.ndarray) -> n
     Customers who know no rival get a gap of 0 (Ping 1993: perceived
     alternative attractiveness lowers loyalty).  ``own`` is own_firm_mask().
     """
-    own_utility = np.where(own, utility, 0.0).sum(axis=0)
-    best = np.where(aware & ~own, utility, -np.inf).max(axis=0)
-    return np.where(np.isfinite(best), best - own_utility, 0.0)
+    own_utility = (utility * own).sum(axis=0)  # U_own,i (0 without a firm)
+    # U where the rival is known, -inf elsewhere: a lookup, not a branch per element
+    known_rival = (aware & ~own).view(np.uint8)
+    best = (utility + _ZERO_IF_TRUE_ELSE_MINUS_INF.take(known_rival)).max(axis=0)
+    gap = best - own_utility
+    gap[np.isneginf(best)] = 0.0  # no known rival
+    return gap
+
+
+_ZERO_IF_TRUE_ELSE_MINUS_INF = np.array([-np.inf, 0.0])
