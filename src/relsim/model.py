@@ -385,7 +385,8 @@ class RelationshipModel(mesa.Model):
         c.purchase_prob = np.zeros(n)  # 0 outside a relationship (stage multiplier 0)
         c.purchase_prob[active] = lifecycle.purchase_probability(c.base_purchase_prob[active],
                                                                  c.stage[active])
-        buys = u[U_PURCHASE, active] < c.purchase_prob[active]  # over the active customers
+        # positions (in active) of this week's buyers
+        buys = np.flatnonzero(u[U_PURCHASE, active] < c.purchase_prob[active])
         buyers = active[buys]
         bought = ev.bought
         bought[buyers] = True
@@ -460,8 +461,9 @@ class RelationshipModel(mesa.Model):
 
         weeks since the last purchase; complaints fading by 10% a week; weekly
         margin after cost to serve, fading likewise; discounted margin to date.
-        ``active`` indexes the customers in a relationship, ``buys`` marks
-        those of them who bought, ``complained`` those buyers who complained.
+        ``active`` indexes the customers in a relationship, ``buys`` holds the
+        positions in ``active`` of those who bought, ``complained`` marks the
+        buyers who complained.
         """
         c, d = self.customers, self.config.economics.discount_rate_per_step
         buyers = active[buys]
@@ -510,7 +512,7 @@ class RelationshipModel(mesa.Model):
         f = c.firm[active]
         set_at_firm(c.attitude, f, active, c.expectation[active])
         info = self._neighbour_info
-        heard_count = at_firm(info["positive"], f, active) + at_firm(info["negative"], f, active)
+        heard_count = at_firm(info["count"], f, active)
         heard_price = at_firm(info["talk_price"], f, active)
         peer_price = np.divide(heard_price, heard_count, out=np.full(active.size, np.nan),
                                where=heard_count > 0)
@@ -584,30 +586,33 @@ class RelationshipModel(mesa.Model):
         ev.positive[talkers] = word_of_mouth.message_valence(c.satisfaction[talkers])
         info = self._listen()
         self._neighbour_info = info
-        heard_positive, heard_negative = info["positive"].sum(axis=0), info["negative"].sum(axis=0)
-        ev.heard_positive[:] = heard_positive
-        ev.heard_negative[:] = heard_negative
+        ev.heard_positive[:] = info["positive"].sum(axis=0)
+        ev.heard_negative[:] = info["negative"].sum(axis=0)
         for f in range(self.n_firms):  # listeners of messages about firm f
             positive, negative = info["positive"][f], info["negative"][f]
-            listeners = np.flatnonzero((positive + negative) > 0)
-            c.attitude[f, listeners] = trust.shift_toward(
-                c.attitude[f, listeners], positive[listeners],
+            listeners = np.flatnonzero(info["count"][f] > 0)
+            attitude = c.attitude[f]
+            attitude[listeners] = trust.shift_toward(
+                attitude[listeners], positive[listeners],
                 b.negativity_weight * negative[listeners], b.wom_attitude_rate)
             c.aware[f, listeners] = True
+        # customers who heard about their own firm (no message leaves a score unchanged)
         customers = np.flatnonzero(c.firm >= 0)
-        own = c.firm[customers]
-        pos_own = at_firm(info["positive"], own, customers)
-        neg_own = b.negativity_weight * at_firm(info["negative"], own, customers)
-        c.expectation[customers] = trust.shift_toward(c.expectation[customers], pos_own,
-                                                      neg_own, b.wom_expectation_rate)
-        c.trust[customers] = trust.shift_toward(c.trust[customers], pos_own, neg_own,
-                                                b.wom_trust_rate)
+        hearers = customers[at_firm(info["count"], c.firm[customers], customers) > 0]
+        own = c.firm[hearers]
+        pos_own = at_firm(info["positive"], own, hearers)
+        neg_own = b.negativity_weight * at_firm(info["negative"], own, hearers)
+        c.expectation[hearers] = trust.shift_toward(c.expectation[hearers], pos_own,
+                                                    neg_own, b.wom_expectation_rate)
+        c.trust[hearers] = trust.shift_toward(c.trust[hearers], pos_own, neg_own,
+                                              b.wom_trust_rate)
 
     def _listen(self) -> dict[str, np.ndarray]:
         """What each customer's neighbours are and say, per firm (firm-major sums).
 
         Columns summed over neighbours: customers of each firm, positive and
-        negative talkers about each firm, and the prices talkers pay.  Only the
+        negative talkers about each firm (and their sum, ``count``), and the
+        prices talkers pay.  Only the
         rows that can be non-zero take part (this week's talkers about firm f
         for firm f's columns): the same sums as one product over all
         customers, at a fraction of its cost.  Membership counts are kept
@@ -627,7 +632,7 @@ class RelationshipModel(mesa.Model):
             said[:, 2] = c.price_paid[nodes]
             self.network.neighbour_sum_from(nodes, said, out=heard[:, f])
         return {"members": self._neighbour_members(), "positive": heard[0],
-                "negative": heard[1], "talk_price": heard[2]}
+                "negative": heard[1], "count": heard[0] + heard[1], "talk_price": heard[2]}
 
     def _neighbour_members(self) -> np.ndarray:
         """Customers of each firm among each customer's neighbours, shape (firms, customers).
