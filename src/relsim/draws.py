@@ -35,7 +35,7 @@ class WeekDraws:
 
     @classmethod
     def draw(cls, rng: np.random.Generator, rows: int, n: int) -> WeekDraws:
-        """This week's block: ``rows * n / 2`` 64-bit outputs of ``rng``, split in two 32-bit halves."""
+        """This week's block: ``rows * n / 2`` 64-bit outputs of ``rng``, each two 32-bit halves."""
         if rows % 2:
             raise ValueError(f"rows must be even (two 32-bit rows per 64-bit draw), got {rows}")
         raw = rng.bit_generator.random_raw(rows * n // 2)

@@ -23,8 +23,8 @@ def price_fairness_target(price_paid: np.ndarray, reference_price: np.ndarray,
     Only disadvantageous peer inequity counts (Fehr & Schmidt 1999).
     """
     relative = (price_paid - reference_price) / reference_price
-    peer_gap = np.where(np.isnan(peer_price), 0.0,
-                        np.maximum(0.0, price_paid - np.nan_to_num(peer_price)) / reference_price)
+    peer_gap = np.asarray(np.maximum(0.0, price_paid - np.nan_to_num(peer_price)) / reference_price)
+    peer_gap[np.isnan(peer_price)] = 0.0  # no peer heard: no peer term
     return np.clip(neutral - ref_slope * relative - peer_slope * peer_gap, 0.0, 1.0)
 
 
