@@ -30,8 +30,11 @@ def perceived_value(d: np.ndarray, loss_aversion: float) -> np.ndarray:
     """Prospect-theory value of a disconfirmation: v(d) = d if d >= 0, else lambda * d.
 
     Tversky & Kahneman (1992): losses loom larger than gains (lambda ~ 2.25).
+    With lambda >= 1 this is min(d, lambda * d), computed without a branch per
+    customer (and max(d, lambda * d) for lambda < 1).
     """
-    return np.where(d >= 0.0, d, loss_aversion * d)
+    scaled = loss_aversion * np.asarray(d)
+    return np.minimum(d, scaled) if loss_aversion >= 1.0 else np.maximum(d, scaled)
 
 
 def transaction_satisfaction(experienced: np.ndarray, value: np.ndarray, gain: float
