@@ -33,8 +33,8 @@ import numpy as np
 from relsim import economics
 from relsim import metrics as metrics_module
 from relsim.config import ModelConfig, apply_overrides
-from relsim.draws import WeekDraws
 from relsim.customers import Customers, at_firm, columns, initial_customers, set_at_firm
+from relsim.draws import WeekDraws
 from relsim.firms import Firm
 from relsim.network import SocialNetwork, build_network
 from relsim.policies.base import Encounter, implements
@@ -612,10 +612,9 @@ class RelationshipModel(mesa.Model):
 
         Columns summed over neighbours: customers of each firm, positive and
         negative talkers about each firm (and their sum, ``count``), and the
-        prices talkers pay.  Only the
-        rows that can be non-zero take part (this week's talkers about firm f
-        for firm f's columns): the same sums as one product over all
-        customers, at a fraction of its cost.  Membership counts are kept
+        prices talkers pay.  Only the rows that can be non-zero take part (this
+        week's talkers about firm f for firm f's columns): the same sums as one
+        product over all customers, at a fraction of its cost.  Membership counts are kept
         from the previous call and corrected for the customers whose firm
         changed since.
         """
