@@ -1,12 +1,18 @@
 """Smoke test of the scale benchmark and honesty checks of its naive Mesa comparison model.
 
-* ``benchmarks/bench_scale.py --quick`` runs end to end and prints every figure;
+* ``benchmarks/bench_scale.py --quick`` runs end to end and prints every figure,
+  for the naive model's full rules (the headline) and its core subset;
 * each scalar rule of ``benchmarks/naive_mesa.py`` is the equation of the relsim
   rule it mirrors (same values on random inputs);
 * on a small shared case (one firm, no word of mouth, no adoption, churn on)
   the naive model and relsim agree in distribution: mean satisfaction, trust,
   expectation, commitment and the share still in a relationship after 20
-  steps lie within Z standard errors of each other.
+  steps lie within Z standard errors of each other;
+* on a case with every rule of the naive full model (three firms, adoption,
+  advertising, complaints, fairness, dependence, win-back, lifecycle) the two
+  agree in distribution after 26 steps: adopted share, share in each stage,
+  mean satisfaction, trust, commitment, fairness, dependence and basket,
+  complaints per customer (replication means within Z standard errors).
 
 No timing assertions: timings depend on the machine.
 """
@@ -53,18 +59,26 @@ def test_bench_scale_quick_runs_and_reports_every_figure(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     for field in ("network s", "construct s", "run s", "wall s", "us/cust-step", "peak RSS MB",
                   "relsim +log", "naive share=1", "target < 60 s", "target < 4096 MB",
-                  "ratio naive/relsim us per customer-step", "both at"):
+                  "ratio naive/relsim us per customer-step", "both at", "naive core",
+                  "naive full rules vs core subset"):
         assert field in done.stdout, f"{field!r} missing from the output:\n{done.stdout}"
     figures = json.loads(out.read_text())
     assert {r["model"] for r in figures["runs"]} == {"relsim", "naive"}
+    assert {r["rules"] for r in figures["runs"] if r["model"] == "naive"} == {"full", "core"}
     for run in figures["runs"]:
         assert run["run_s"] > 0 and run["peak_rss_mb"] >= run["import_rss_mb"] > 0
         assert run["wall_s"] == pytest.approx(run["network_s"] + run["construct_s"]
                                               + run["run_s"])
     summary = figures["summary"]
     for key in ("ratio_naive_vs_relsim_largest", "ratio_naive_vs_relsim_same_size",
-                "ratio_all_active_same_size", "largest_wall_s", "largest_peak_rss_mb"):
+                "ratio_all_active_same_size", "largest_wall_s", "largest_peak_rss_mb",
+                "naive_full_us_per_customer_step", "naive_core_us_per_customer_step",
+                "ratio_naive_full_vs_relsim_same_size", "ratio_naive_core_vs_relsim_same_size",
+                "ratio_naive_full_vs_relsim_largest", "ratio_naive_core_vs_relsim_largest"):
         assert summary[key] > 0
+    assert summary["naive_rules"] == "full"  # the headline ratios use the full naive model
+    assert summary["ratio_naive_vs_relsim_same_size"] == summary[
+        "ratio_naive_full_vs_relsim_same_size"]
 
 
 # --------------------------------------------------------------------------- same equations
