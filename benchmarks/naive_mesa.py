@@ -1,4 +1,4 @@
-"""A straightforward one-object-per-customer Mesa version of a subset of relsim's rules.
+"""A straightforward one-object-per-customer Mesa version of relsim's rules.
 
 This is the model a Mesa user would write by following Mesa's own examples
 (``mesa.examples.basic.virus_on_network``): every customer is a
@@ -9,12 +9,17 @@ customer updating its own state and talking to the agents in
 ``self.cell.neighborhood``.  It exists so that ``bench_scale.py`` can compare
 relsim's column-wise step with the per-object style on the same equations.
 
-The subset of relsim's rules (same equations, same parameters from
-:class:`relsim.config.ModelConfig`; the equations are re-implemented below on
-Python floats, as a Mesa user would write them, because calling relsim's numpy
-rule functions on scalars would cost microseconds per call and make the
-comparison unfair to the per-object style -- ``tests/test_benchmarks_smoke.py``
-checks every scalar function against its relsim rule):
+Same equations, same parameters from :class:`relsim.config.ModelConfig`; the
+equations are re-implemented below on Python floats, as a Mesa user would
+write them, because calling relsim's numpy rule functions on scalars would cost
+microseconds per call and make the comparison unfair to the per-object style
+-- ``tests/test_benchmarks_smoke.py`` checks every scalar function against its
+relsim rule, and checks the two models agree in distribution on two cases.
+
+Two rule sets (keyword ``rules`` of :class:`NaiveRelationshipModel`):
+
+``rules="core"``, the subset of the first benchmarks (kept, bit-identical, so
+that their figure can be reproduced):
 
 * purchase encounter (``relsim.rules.satisfaction``): a customer in a
   relationship buys with its segment's purchase probability; experienced quality
@@ -32,21 +37,67 @@ checks every scalar function against its relsim rule):
   current or former firm with the talk probability; each neighbour's attitude to
   that firm shifts (``relsim.rules.trust.shift_toward``, negative messages
   weighted by ``negativity_weight``), the neighbour becomes aware of the firm,
-  and a neighbour who is that firm's customer also shifts expectation and trust;
-* per-step metrics, as in Mesa's examples: a :class:`mesa.DataCollector` with
-  three model reporters that loop over the agents (customers in a relationship,
-  their mean satisfaction and mean commitment), where relsim computes ~45
-  per-firm metrics each step.
+  and a neighbour who is that firm's customer also shifts expectation and trust.
 
-Not modelled (relsim has them): adoption of prospects and advertising
-awareness, win-back, complaints and recovery, price fairness (held at
-``fairness_at_reference``), dependence and the firm's dependence (held at 0, so
-the asymmetry term of commitment is 0), lifecycle stages (every customer buys
-with its awareness-stage probability), the other metrics and the logs.  Differences of style,
-inherent to one object per customer: customers act in a random order and see
-each other's updates at once (asynchronous updating), where relsim updates all
-customers simultaneously; a message shifts a listener immediately, one message
-at a time, where relsim adds up a week's messages first.
+The core subset holds fairness at ``fairness_at_reference`` and dependence at
+0, has no stages (every customer buys with its awareness-stage probability),
+and its prospects do nothing but listen.
+
+``rules="full"`` (default) adds, in relsim's phase order within a customer's step:
+
+* adoption of prospects (``relsim.rules.adoption``): hazard
+  1 - exp(-(p + q * share of neighbours who are customers) / 52); the adoption
+  came from advertising with probability p / (p + q * share); the firm is
+  drawn with logit weights times its advertising weight (advertising
+  adoptions) or times the number of its customers among the neighbours (word
+  of mouth adoptions);
+* advertising awareness: each firm reaches each customer with probability
+  ad_awareness_rate x advertising (the firm's step; the reached customers are
+  found by geometric jumps, the same independent draws as relsim's without
+  one draw per customer); a reached customer becomes aware of the firm and
+  its attitude moves ad_attitude_rate of the way to the firm's promise;
+* win-back: a lapsed customer returns with ``winback_rate`` to a firm it knows
+  (logit choice, its former firm included); churn and switching as in core,
+  switching only to firms in the market (``entry_step``);
+* lifecycle (``relsim.rules.lifecycle``): a new relationship starts in
+  exploration; ``advance_stage`` thresholds with hysteresis; purchase
+  probability = base x the stage multiplier; baskets grow in expansion up to
+  ``max_basket_multiple``; an explorer whose encounter satisfaction falls
+  below ``exploration_failure`` ends the relationship at once;
+* complaints and recovery (``relsim.rules.complaints``): a service failure
+  (shortfall beyond ``failure_threshold`` or a broken promise) leads to a
+  complaint with ``complaint_prob``; it is resolved with the firm's
+  recovery_rate (satisfaction = recovery_quality) or not (double deviation);
+  complaint handling moves fairness;
+* price fairness (``relsim.rules.fairness``): the reference price adapts to the
+  price paid at each purchase; fairness follows its target from the price
+  against the reference and against the prices that talking peers at the same
+  firm pay;
+* dependence (``relsim.rules.dependence``): target from switching cost, known
+  alternatives and stage; the firm's dependence (importance x basket / the
+  firm's mean basket, kept by the firm agent as customers come, go and grow)
+  and the asymmetry, which lowers the commitment target; the trust weight and
+  the trust loss multiplier of the customer's segment, and its churn multiplier.
+
+Not modelled (relsim has them): firms' policies, the metrics beyond three
+(a :class:`mesa.DataCollector` with three model reporters that loop over the
+agents -- customers in a relationship, their mean satisfaction and mean
+commitment -- where relsim computes ~60 metrics each step), the logs and
+traces, and the accounts a firm observes (spend, margins, lifetime values).
+The initial customers' tenures (relsim draws 13 to 104 weeks) are not drawn:
+they start in awareness, where tenure plays no part.
+
+Differences of style, inherent to one object per customer: customers act in a
+random order and see each other's updates at once (asynchronous updating),
+where relsim updates all customers simultaneously: a prospect counts the
+neighbours who adopted earlier in the same week (relsim: as of the end of the
+previous week), so with strong imitation the naive model diffuses a little
+faster; a message shifts a listener immediately, one message at a time, where
+relsim adds up a week's messages first; the peer prices a customer compares
+its own with are those it heard about its current firm since its previous step
+(relsim: the previous week's messages about the firm, kept per firm, so a
+customer who just switched also counts what it heard about its new firm); the
+firm's mean basket is that of the moment (relsim: after the week's encounters).
 
 Randomness: one :class:`numpy.random.Generator` (``rng=`` keyword of
 :class:`mesa.Model`) seeds the model's stdlib ``random.Random``, from which all
@@ -591,6 +642,13 @@ class FullCustomerAgent(CustomerAgent):
         times the number of the firm's customers among the neighbours.
         """
         a = self.model.config.adoption
+        rnd = self.random
+        u = rnd.random()
+        # the hazard rises with the share (q >= 0): no neighbour count needed when even an
+        # all-customer neighbourhood would not make this prospect adopt (same draws, and
+        # most prospects' weeks; without this shortcut the naive full model is ~2x slower)
+        if u >= adoption_hazard(a.p_per_year, a.q_per_year, 1.0):
+            return
         firms = self.model.firms
         members = [0] * len(firms)
         degree = 0
@@ -599,8 +657,7 @@ class FullCustomerAgent(CustomerAgent):
             if neighbour.firm is not None:
                 members[neighbour.firm.index] += 1
         share = sum(members) / max(degree, 1)
-        rnd = self.random
-        if rnd.random() >= adoption_hazard(a.p_per_year, a.q_per_year, share):
+        if u >= adoption_hazard(a.p_per_year, a.q_per_year, share):
             return
         from_ads = rnd.random() < advertising_share(a.p_per_year, a.q_per_year, share)
         scale = [(f.ad_weight() if from_ads else members[f.index]) * f.in_market for f in firms]
