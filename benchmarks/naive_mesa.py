@@ -72,7 +72,8 @@ and its prospects do nothing but listen.
 * price fairness (``relsim.rules.fairness``): the reference price adapts to the
   price paid at each purchase; fairness follows its target from the price
   against the reference and against the prices that talking peers at the same
-  firm pay;
+  firm pay (without policies every customer of a firm pays its list price, so
+  the peer term is 0 in both models);
 * dependence (``relsim.rules.dependence``): target from switching cost, known
   alternatives and stage; the firm's dependence (importance x basket / the
   firm's mean basket, kept by the firm agent as customers come, go and grow)
@@ -239,7 +240,7 @@ def recovered_satisfaction(encounter: float, complained: bool, resolved: bool,
 
 def complaint_fairness(fairness: float, complained: bool, resolved: bool,
                        recovery_quality: float, rate: float) -> float:
-    """relsim.rules.complaints.complaint_fairness: F moves toward the recovery quality (0 unresolved)."""
+    """relsim.rules.complaints.complaint_fairness: F toward recovery quality (0 unresolved)."""
     if not complained:
         return fairness
     target = recovery_quality if resolved else 0.0
@@ -258,7 +259,7 @@ def price_fairness_target(price_paid: float, reference_price: float, peer_price:
 def dependence_target(switching_cost: float, known_alternatives: int, n_rivals: int,
                       stage: int, switching_weight: float, alternatives_weight: float,
                       stage_weight: float) -> float:
-    """relsim.rules.dependence.dependence_target: weighted switching cost, few alternatives, stage."""
+    """relsim.rules.dependence.dependence_target: switching cost, few alternatives, stage."""
     total = switching_weight + alternatives_weight + stage_weight
     if total == 0:
         return 0.0
@@ -310,14 +311,14 @@ def purchase_probability(base_prob: float, stage: int) -> float:
 
 def grow_basket(basket: float, stage: int, segment_basket: float, growth: float,
                 max_multiple: float) -> float:
-    """relsim.rules.lifecycle.grow_basket: in expansion, min(basket (1 + g), start x max multiple)."""
+    """relsim.rules.lifecycle.grow_basket: in expansion min(basket (1 + g), start x max)."""
     if stage != EXPANSION:
         return basket
     return min(basket * (1.0 + growth), segment_basket * max_multiple)
 
 
 def failed_exploration(stage: int, encounter: float, threshold: float) -> bool:
-    """relsim.rules.lifecycle.failed_exploration for a buyer: an explorer's encounter below threshold."""
+    """relsim.rules.lifecycle.failed_exploration for a buyer: explorer's encounter too bad."""
     return stage == EXPLORATION and encounter < threshold
 
 
@@ -674,7 +675,7 @@ class FullCustomerAgent(CustomerAgent):
 
     # ------------------------------------------------------------------ encounter and attitudes
     def purchase(self) -> None:
-        """Maybe buy (stage-dependent): encounter, complaint and recovery, trust, reference price."""
+        """Maybe buy (by stage): encounter, complaint and recovery, trust, reference price."""
         stage = self.stage
         rnd = self.random
         if rnd.random() >= purchase_probability(self.purchase_prob, stage):
@@ -711,7 +712,7 @@ class FullCustomerAgent(CustomerAgent):
                                        b.fairness_at_reference, b.price_fairness_slope,
                                        b.peer_fairness_slope)
         self.fairness = move_toward(self.fairness, target, b.fairness_rate)
-        known = sum(1 for f in firms if self.aware[f.index] and f is not firm)
+        known = sum(self.aware) - 1  # known rivals: the own firm is known
         switching_cost = clip01(self.personal_switching_cost + firm.switching_cost)
         target = dependence_target(switching_cost, known, len(firms) - 1, self.stage,
                                    b.dependence_switching_weight,

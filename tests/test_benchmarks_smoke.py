@@ -10,7 +10,7 @@
   steps lie within Z standard errors of each other;
 * on a case with every rule of the naive full model (three firms, adoption,
   advertising, complaints, fairness, dependence, win-back, lifecycle) the two
-  agree in distribution after 26 steps: adopted share, share in each stage,
+  agree in distribution after 26 steps: adopted share, firms known, share in each stage,
   mean satisfaction, trust, commitment, fairness, dependence and basket,
   complaints per customer (replication means within Z standard errors).
 
@@ -272,7 +272,7 @@ def test_shared_case_is_not_trivial(shared_states) -> None:
         assert state["satisfaction"].std() > 0.02
 
 
-# --------------------------------------------------------------------------- same distribution, full rules
+# ------------------------------------------------------------------ same distribution, full rules
 
 FULL_CASE = dict(
     n_customers=2000, adoption__p_per_year=1.0, adoption__q_per_year=0.5,
@@ -292,10 +292,10 @@ schemes, not of rules, and it is documented in benchmarks/README.md."""
 FULL_STEPS, FULL_REPLICATIONS = 26, 6
 
 
-def full_summary(stage: np.ndarray, state) -> dict[str, float]:
+def full_summary(stage: np.ndarray, state, firms_known: float) -> dict[str, float]:
     """Market-level figures of one run: shares by stage, means over customers in a relationship."""
     active = is_active(stage)
-    out = {"adopted": float((stage != Stage.PROSPECT).mean())}
+    out = {"adopted": float((stage != Stage.PROSPECT).mean()), "firms known": firms_known}
     out.update({f"stage {Stage(s).name.lower()}": float((stage == s).mean())
                 for s in (*ACTIVE_STAGES, Stage.DISSOLUTION)})
     for name in ("satisfaction", "trust", "commitment", "fairness", "dependence", "basket"):
@@ -311,13 +311,15 @@ def full_summaries() -> tuple[list[dict[str, float]], list[dict[str, float]]]:
     for k in range(FULL_REPLICATIONS):
         model = RelationshipModel(rng=10 + k, **FULL_CASE).run(FULL_STEPS)
         c = model.customers
-        ours.append(full_summary(c.stage, lambda name: getattr(c, name).astype(float)))
+        ours.append(full_summary(c.stage, lambda name: getattr(c, name).astype(float),
+                                 float(c.aware.sum(axis=0).mean())))
         naive = naive_mesa.NaiveRelationshipModel(rng=50 + k, **FULL_CASE).run(FULL_STEPS)
-        theirs.append(full_summary(naive.state("stage").astype(int), naive.state))
+        theirs.append(full_summary(naive.state("stage").astype(int), naive.state,
+                                   float(np.mean([sum(a.aware) for a in naive.customers]))))
     return ours, theirs
 
 
-FULL_FIGURES = ["adopted", *(f"stage {Stage(s).name.lower()}" for s in
+FULL_FIGURES = ["adopted", "firms known", *(f"stage {Stage(s).name.lower()}" for s in
                              (*ACTIVE_STAGES, Stage.DISSOLUTION)),
                 *(f"mean {n}" for n in ("satisfaction", "trust", "commitment", "fairness",
                                         "dependence", "basket")), "complaints per customer"]
