@@ -18,10 +18,14 @@ relsim runs are ``RelationshipModel(n_customers=N, network__kind="watts_strogatz
 network__mean_degree=10, transactions=False, rng=seed)`` with the default
 three firms, plus one run at the largest size with the transaction log on
 (``transactions=True``, the default) to show its memory.  The naive runs use
-``naive_mesa.NaiveRelationshipModel`` (one Mesa agent per customer, a subset
-of relsim's rules) at two sizes.  Both models are also run with every
-customer in a relationship at the start (``adoption__initial_customer_share=1``),
-where each naive agent does all of its subset's work every step.
+``naive_mesa.NaiveRelationshipModel`` (one Mesa agent per customer) at two
+sizes, with the rules chosen by ``--naive-rules``: ``full`` (default: relsim's
+rules but policies, see naive_mesa's docstring) or ``core`` (the subset of the
+first benchmarks: encounters, trust, commitment, churn and switching, word of
+mouth; prospects idle).  The other rule set is also run at the naive size, so
+that both naive figures and their ratios to relsim are reported.  Both models
+are also run with every customer in a relationship at the start
+(``adoption__initial_customer_share=1``).
 
 With ``--repeats R`` every run is repeated R times (fresh subprocesses) and
 the medians are reported.
@@ -72,11 +76,14 @@ class Case:
     transactions: bool = False
     initial_share: float | None = None  # None: the configured default (0.3)
     policies: bool = False     # every policy kind switched on for every firm
+    rules: str | None = None   # naive model only: "full" or "core" (naive_mesa)
 
     @property
     def label(self) -> str:
         """Short description for the table."""
         options = [f"{self.model}"]
+        if self.rules == "core":
+            options.append("core")
         if self.transactions:
             options.append("+log")
         if self.policies:
@@ -146,7 +153,8 @@ def run_naive(case: Case, seed: int) -> tuple[float, float, float]:
 
     config = apply_overrides(ModelConfig(), case.params())
     graph, network_s = timed(default_graph, config, np.random.default_rng(seed))
-    model, construct_s = timed(NaiveRelationshipModel, config, rng=seed, graph=graph)
+    model, construct_s = timed(NaiveRelationshipModel, config, rng=seed, graph=graph,
+                               rules=case.rules or "full")
     _, run_s = timed(model.run, case.steps)
     return network_s, construct_s, run_s
 
@@ -196,8 +204,9 @@ class Plan:
     cases: list[Case]
     largest: Case          # relsim at the largest size
     relsim_at_naive: Case  # relsim at the naive model's size
-    naive: Case
+    naive: Case            # the naive model with --naive-rules
     naive_check: Case      # the naive model at a second size
+    naive_other: Case      # the naive model with the other rule set, at the naive size
     relsim_active: Case    # every customer in a relationship, at the naive size
     naive_active: Case
     largest_policies: Case  # relsim at the largest size with every policy on
@@ -207,12 +216,14 @@ def make_plan(args: argparse.Namespace) -> Plan:
     """All cases to run, in order, without duplicates."""
     relsim = [Case("relsim", n, args.steps) for n in args.sizes]
     largest = max(relsim, key=lambda c: c.customers)
-    naive = Case("naive", args.naive_size, args.naive_steps)
+    naive = Case("naive", args.naive_size, args.naive_steps, rules=args.naive_rules)
+    other = "core" if args.naive_rules == "full" else "full"
     roles = dict(
         largest=largest,
         relsim_at_naive=Case("relsim", args.naive_size, args.steps),
         naive=naive,
         naive_check=replace(naive, customers=args.naive_check_size),
+        naive_other=replace(naive, rules=other),
         relsim_active=Case("relsim", args.naive_size, args.steps, initial_share=1.0),
         naive_active=replace(naive, initial_share=1.0),
     )
@@ -229,6 +240,8 @@ def ratio(naive: dict[str, Any], relsim: dict[str, Any]) -> float:
 def summarise(plan: Plan, results: dict[Case, dict[str, Any]]) -> dict[str, Any]:
     """Targets and ratios from the measured cases."""
     largest = results[plan.largest]
+    full, core = ((plan.naive, plan.naive_other) if plan.naive.rules == "full"
+                  else (plan.naive_other, plan.naive))
     return {
         "largest_customers": plan.largest.customers,
         "largest_wall_s": largest["wall_s"],
@@ -243,6 +256,15 @@ def summarise(plan: Plan, results: dict[Case, dict[str, Any]]) -> dict[str, Any]
         "ratio_all_active_same_size": ratio(results[plan.naive_active],
                                             results[plan.relsim_active]),
         "policy_slowdown": results[plan.largest_policies]["run_s"] / largest["run_s"],
+        "naive_rules": plan.naive.rules,
+        "naive_full_us_per_customer_step": results[full]["us_per_customer_step"],
+        "naive_core_us_per_customer_step": results[core]["us_per_customer_step"],
+        "ratio_naive_full_vs_relsim_same_size": ratio(results[full],
+                                                      results[plan.relsim_at_naive]),
+        "ratio_naive_core_vs_relsim_same_size": ratio(results[core],
+                                                      results[plan.relsim_at_naive]),
+        "ratio_naive_full_vs_relsim_largest": ratio(results[full], largest),
+        "ratio_naive_core_vs_relsim_largest": ratio(results[core], largest),
     }
 
 
@@ -277,7 +299,8 @@ def format_summary(summary: dict[str, Any], plan: Plan) -> str:
         f"relsim {n}: wall {s['largest_wall_s']:.1f} s (target < {TARGET_WALL_S:.0f} s: "
         f"{verdict(s['wall_target_met'])}), peak RSS {s['largest_peak_rss_mb']:.0f} MB "
         f"(target < {TARGET_PEAK_MB:.0f} MB: {verdict(s['memory_target_met'])})",
-        f"naive Mesa us/customer-step: {s['naive_us_per_customer_step']:.3f} at "
+        f"naive Mesa ({s['naive_rules']} rules) us/customer-step: "
+        f"{s['naive_us_per_customer_step']:.3f} at "
         f"{plan.naive.customers:,} customers, {s['naive_check_us_per_customer_step']:.3f} at "
         f"{plan.naive_check.customers:,} ({growth:+.0f}%)",
         f"ratio naive/relsim us per customer-step, relsim at {plan.largest.customers:,}: "
@@ -287,6 +310,14 @@ def format_summary(summary: dict[str, Any], plan: Plan) -> str:
         f"{s['ratio_naive_vs_relsim_same_size']:.1f}x",
         f"ratio with every customer in a relationship, both at {plan.naive.customers:,}: "
         f"{s['ratio_all_active_same_size']:.1f}x",
+        f"naive full rules vs core subset (the first benchmarks' baseline), at "
+        f"{plan.naive.customers:,}: {s['naive_full_us_per_customer_step']:.3f} vs "
+        f"{s['naive_core_us_per_customer_step']:.3f} us/customer-step; ratio to relsim "
+        f"{s['ratio_naive_full_vs_relsim_same_size']:.1f}x vs "
+        f"{s['ratio_naive_core_vs_relsim_same_size']:.1f}x at {plan.naive.customers:,}, "
+        f"{s['ratio_naive_full_vs_relsim_largest']:.1f}x vs "
+        f"{s['ratio_naive_core_vs_relsim_largest']:.1f}x with relsim at "
+        f"{plan.largest.customers:,}",
         f"every policy kind on for every "
         f"firm at {plan.largest.customers:,}: {s['policy_slowdown']:.2f}x the run time without "
         f"(target <= {TARGET_POLICY_SLOWDOWN:g}x: "
@@ -320,6 +351,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "(default: 100000)")
     parser.add_argument("--naive-steps", type=int, default=5,
                         help="steps of the naive runs (default: 5)")
+    parser.add_argument("--naive-rules", choices=("full", "core"), default="full",
+                        help="rules of the naive rows behind the headline ratios: full "
+                        "(default) or core, the first benchmarks' subset; the other set is "
+                        "also run at --naive-size")
     parser.add_argument("--repeats", type=int, default=1,
                         help="fresh-process repeats of each run; medians are reported")
     parser.add_argument("--seed", type=int, default=1, help="seed of every run (default: 1)")
