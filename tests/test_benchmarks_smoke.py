@@ -71,6 +71,7 @@ def test_bench_scale_quick_runs_and_reports_every_figure(tmp_path: Path) -> None
                                               + run["run_s"])
     summary = figures["summary"]
     for key in ("ratio_naive_vs_relsim_largest", "ratio_naive_vs_relsim_same_size",
+                "ratio_naive_vs_relsim_check_size",
                 "ratio_all_active_same_size", "largest_wall_s", "largest_peak_rss_mb",
                 "naive_full_us_per_customer_step", "naive_core_us_per_customer_step",
                 "ratio_naive_full_vs_relsim_same_size", "ratio_naive_core_vs_relsim_same_size",
