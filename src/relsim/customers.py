@@ -96,9 +96,9 @@ def columns(matrix: np.ndarray, idx: np.ndarray) -> np.ndarray:
 
 def _flat(matrix: np.ndarray, firm: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A flat view of a C-contiguous (firms, customers) matrix and the flat positions (firm, idx)."""
-    flat = matrix.view()
-    flat.shape = (-1,)  # raises instead of copying if the matrix is not contiguous
-    return flat, firm.astype(np.intp) * matrix.shape[1] + idx
+    if not matrix.flags.c_contiguous:  # ravel would copy, and set_at_firm write to the copy
+        raise ValueError("a firm-major matrix must be C-contiguous")
+    return matrix.ravel(), firm.astype(np.intp) * matrix.shape[1] + idx
 
 
 def at_firm(matrix: np.ndarray, firm: np.ndarray, idx: np.ndarray) -> np.ndarray:
