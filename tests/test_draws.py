@@ -54,6 +54,9 @@ def test_a_customer_reads_the_same_number_whoever_else_is_read(block):
     few = np.array([3, 17, 99_999])
     assert np.array_equal(block[1, few], block[1, np.arange(N)][few])
     assert np.array_equal(block.normal(3, few), block.normal(3, np.arange(N))[few])
+    mask = np.zeros(N, dtype=bool)
+    mask[few] = True  # a mask selects the same customers as their indices
+    assert np.array_equal(block[1, mask], block[1, few])
 
 
 def test_same_generator_state_gives_the_same_block():

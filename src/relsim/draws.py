@@ -42,10 +42,11 @@ class WeekDraws:
         return cls(raw.view(np.uint32).reshape(rows, n))
 
     def __getitem__(self, key: tuple[int, np.ndarray]) -> np.ndarray:
-        """Uniforms in [0, 1) of row ``row`` for customers ``idx``: ``draws[row, idx]``."""
+        """Uniforms in [0, 1) of row ``row`` for customers ``idx`` (indices or a mask)."""
         row, idx = key
-        return self.bits[row].take(idx) * _SCALE
+        return self.bits[row][idx] * _SCALE
 
     def normal(self, row: int, idx: np.ndarray) -> np.ndarray:
         """Standard normals of row ``row`` for customers ``idx`` (inverse-CDF transform)."""
-        return ndtri((self.bits[row].take(idx) + 0.5) * _SCALE)
+        return ndtri((self.bits[row][idx] + 0.5) * _SCALE)
+
