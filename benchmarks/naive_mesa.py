@@ -436,20 +436,24 @@ class CustomerAgent(FixedAgent):
         """Firms this customer knows, other than its own."""
         return [f for f in self.model.firms if self.aware[f.index] and f is not self.firm]
 
-    def consider_leaving(self) -> None:
-        """Churn with the hazard; a churner who knows a rival may switch to it at once."""
+    def churns(self, rivals: list[FirmAgent]) -> bool:
+        """Draw churn with the hazard (commitment, gap to the best known rival, switching cost)."""
         b = self.model.config.behaviour
-        rivals = self.known_rivals()
         own = self.utility(self.firm)
         gap = max(self.utility(f) for f in rivals) - own if rivals else 0.0
         switching_cost = clip01(self.personal_switching_cost + self.firm.switching_cost)
         hazard = churn_hazard(self.churn_proneness, self.commitment, gap, switching_cost,
                               b.commitment_effect, b.alternative_effect,
                               b.switching_cost_effect)
-        if self.random.random() >= hazard:
+        return self.random.random() < hazard
+
+    def consider_leaving(self) -> None:
+        """Churn with the hazard; a churner who knows a rival may switch to it at once."""
+        rivals = self.known_rivals()
+        if not self.churns(rivals):
             return
         self.end_relationship()
-        if rivals and self.random.random() < b.switch_share:
+        if rivals and self.random.random() < self.model.config.behaviour.switch_share:
             self.start_relationship(self.choose(rivals))
 
     def choose(self, firms: list[FirmAgent]) -> FirmAgent:
@@ -611,19 +615,12 @@ class FullCustomerAgent(CustomerAgent):
 
     def consider_leaving(self) -> None:
         """Churn with the hazard; a churner may switch at once to a known rival in the market."""
-        b = self.model.config.behaviour
         rivals = self.known_rivals()
-        own = self.utility(self.firm)
-        gap = max(self.utility(f) for f in rivals) - own if rivals else 0.0
-        switching_cost = clip01(self.personal_switching_cost + self.firm.switching_cost)
-        hazard = churn_hazard(self.churn_proneness, self.commitment, gap, switching_cost,
-                              b.commitment_effect, b.alternative_effect,
-                              b.switching_cost_effect)
-        if self.random.random() >= hazard:
+        if not self.churns(rivals):
             return
         self.end_relationship()
         options = self.in_market_options(rivals)
-        if options and self.random.random() < b.switch_share:
+        if options and self.random.random() < self.model.config.behaviour.switch_share:
             self.start_relationship(self.choose(options))
 
     def consider_returning(self) -> None:
