@@ -502,15 +502,20 @@ class CustomerAgent(FixedAgent):
                                    b.commitment_dependence_weight, b.asymmetry_penalty)
         self.commitment = move_toward(self.commitment, target, b.commitment_rate)
 
-    def talk(self) -> None:
-        """Maybe talk about the (former) firm to every neighbour."""
+    def talks_about(self) -> FirmAgent | None:
+        """The (former) firm this customer talks about this week, if it talks (one draw)."""
         about = self.firm if self.firm is not None else self.former_firm
         if about is None:
-            return
+            return None
         b = self.model.config.behaviour
         p = talk_probability(self.talkativeness, self.satisfaction, b.talk_prob,
                              b.unhappy_talk_boost, b.happy_talk_boost)
-        if self.random.random() >= p:
+        return about if self.random.random() < p else None
+
+    def talk(self) -> None:
+        """Maybe talk about the (former) firm to every neighbour."""
+        about = self.talks_about()
+        if about is None:
             return
         positive = self.satisfaction >= 0.5
         for neighbour in self.cell.neighborhood.agents:
@@ -741,13 +746,8 @@ class FullCustomerAgent(CustomerAgent):
     # ------------------------------------------------------------------ word of mouth
     def talk(self) -> None:
         """Maybe talk about the (former) firm to every neighbour, telling the price paid."""
-        about = self.firm if self.firm is not None else self.former_firm
+        about = self.talks_about()
         if about is None:
-            return
-        b = self.model.config.behaviour
-        p = talk_probability(self.talkativeness, self.satisfaction, b.talk_prob,
-                             b.unhappy_talk_boost, b.happy_talk_boost)
-        if self.random.random() >= p:
             return
         positive, price = self.satisfaction >= 0.5, self.price_paid
         for neighbour in self.cell.neighborhood.agents:
