@@ -1,9 +1,9 @@
 """The week's random numbers: a fixed block per customer, read only where a rule needs it.
 
-Every week the dynamics stream fills one block of 32-bit random integers,
-``N_ROWS`` per customer (one row per kind of draw, in a fixed layout).  A rule
-reads the row it owns for the customers it concerns only, as uniforms or
-normals.  Because the block is drawn whole, whatever the state, customer ``i``
+Every week the dynamics stream fills one block of 32-bit random integers, a
+fixed number of rows per customer (``relsim.model.N_DRAW_ROWS``: one row per
+kind of draw, in a fixed layout).  A rule reads the row it owns for the
+customers it concerns only, as uniforms or normals.  Because the block is drawn whole, whatever the state, customer ``i``
 gets the same numbers in week ``t`` in every variant of a scenario: common
 random numbers, so differences between variants are not blurred by luck.
 
@@ -24,7 +24,7 @@ _SCALE = 2.0 ** -32
 
 
 class WeekDraws:
-    """A (rows, n) block of 32-bit random integers, refilled once per week.
+    """A (rows, n) block of 32-bit random integers, drawn once per week.
 
     ``draws[row, idx]`` gives uniforms in [0, 1) for customers ``idx`` from
     row ``row``; ``draws.normal(row, idx)`` standard normals.
@@ -49,4 +49,3 @@ class WeekDraws:
     def normal(self, row: int, idx: np.ndarray) -> np.ndarray:
         """Standard normals of row ``row`` for customers ``idx`` (inverse-CDF transform)."""
         return ndtri((self.bits[row][idx] + 0.5) * _SCALE)
-
