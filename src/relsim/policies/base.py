@@ -165,9 +165,9 @@ class MembershipPolicy(Policy):
     def end_week(self, model: RelationshipModel, mine: np.ndarray) -> None:
         """Enrol this week's joiners, then book the members' cost."""
         column = getattr(model.customers, self.member_column)
-        joining = self.draw(model) < self.config.join_rate
-        joining &= mine  # members who "join" again stay members
-        column |= joining
+        u = self.draw(model)
+        outside = np.flatnonzero(mine & ~column)  # the firm's customers not yet members
+        column[outside[u[outside] < self.config.join_rate]] = True
         self.spend(np.count_nonzero(self.members(model, mine)) * self.config.cost_per_member)
 
 

@@ -54,6 +54,7 @@ class Guarantee(Policy):
         k, c = self.config, model.customers
         if k.care_prob <= 0:
             return
-        cared = np.flatnonzero(mine & (self.draw(model) < k.care_prob))
+        u, customers = self.draw(model), np.flatnonzero(mine)
+        cared = customers[u[customers] < k.care_prob]
         c.satisfaction[cared] = np.minimum(1.0, c.satisfaction[cared] + k.care_satisfaction)
         self.spend(len(cared) * k.cost_per_care)
