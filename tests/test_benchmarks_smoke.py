@@ -257,13 +257,17 @@ def shared_states() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     return relsim_state(20, seed=3), naive_state(20, seed=4)
 
 
-@pytest.mark.parametrize("name", [*STATES, "active"])
-def test_naive_model_agrees_with_relsim_in_distribution(shared_states, name: str) -> None:
-    ours, theirs = shared_states[0][name], shared_states[1][name]
+def assert_same_mean(ours: np.ndarray, theirs: np.ndarray, label: str) -> None:
+    """relsim's and the naive model's samples have means within Z standard errors."""
     standard_error = np.sqrt(ours.var(ddof=1) / ours.size + theirs.var(ddof=1) / theirs.size)
     assert abs(ours.mean() - theirs.mean()) < Z * standard_error, (
-        f"mean {name}: relsim {ours.mean():.4f}, naive {theirs.mean():.4f}, "
+        f"{label}: relsim {ours.mean():.4f}, naive {theirs.mean():.4f}, "
         f"se {standard_error:.4f}")
+
+
+@pytest.mark.parametrize("name", [*STATES, "active"])
+def test_naive_model_agrees_with_relsim_in_distribution(shared_states, name: str) -> None:
+    assert_same_mean(shared_states[0][name], shared_states[1][name], f"mean {name}")
 
 
 def test_shared_case_is_not_trivial(shared_states) -> None:
@@ -330,12 +334,8 @@ FULL_FIGURES = ["adopted", "firms known", *(f"stage {Stage(s).name.lower()}" for
 def test_naive_full_model_agrees_with_relsim_in_distribution(full_summaries, figure: str) -> None:
     """Replication means within Z standard errors (from the spread between replications:
     customers of one run are not independent once they imitate and talk)."""
-    ours = np.array([r[figure] for r in full_summaries[0]])
-    theirs = np.array([r[figure] for r in full_summaries[1]])
-    standard_error = np.sqrt(ours.var(ddof=1) / ours.size + theirs.var(ddof=1) / theirs.size)
-    assert abs(ours.mean() - theirs.mean()) < Z * standard_error, (
-        f"{figure}: relsim {ours.mean():.4f}, naive {theirs.mean():.4f}, "
-        f"se {standard_error:.4f}")
+    assert_same_mean(np.array([r[figure] for r in full_summaries[0]]),
+                     np.array([r[figure] for r in full_summaries[1]]), figure)
 
 
 def test_full_case_is_not_trivial(full_summaries) -> None:
