@@ -93,14 +93,19 @@ class RelationshipModel(mesa.Model):
 
     Keyword names are unique parameter names (``trust_loss``) or paths with
     ``__`` (``adoption__q_per_year``, ``firms__1__quality``).  ``rng`` is the
-    seed (int, SeedSequence, Generator or None for fresh entropy).
+    seed (int, SeedSequence, Generator or None for fresh entropy); ``seed`` is
+    accepted as its alias, the name Mesa 3.3's tools pass.  The catch-all is
+    named ``kwargs`` because Mesa 3.3's SolaraViz requires that name.
     """
 
     def __init__(self, config: ModelConfig | None = None, *, rng: Any = None,
-                 network: SocialNetwork | None = None, **params: Any) -> None:
-        root = seed_sequence(rng)
+                 seed: Any = None, network: SocialNetwork | None = None,
+                 **kwargs: Any) -> None:
+        if seed is not None and rng is not None:
+            raise ValueError("give the seed as rng= or as seed= (Mesa's older name), not both")
+        root = seed_sequence(rng if seed is None else seed)
         super().__init__(rng=np.random.default_rng(root.spawn(1)[0]))
-        self.config = apply_overrides(config or ModelConfig(), params)
+        self.config = apply_overrides(config or ModelConfig(), kwargs)
         self.seed_entropy = root.entropy
         network_ss, init_ss, dynamics_ss, self._policy_ss = root.spawn(4)
         cfg = self.config
