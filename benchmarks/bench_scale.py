@@ -132,7 +132,8 @@ def run_relsim(case: Case, seed: int) -> tuple[float, float, float]:
     import numpy as np
 
     from relsim import RelationshipModel
-    from relsim.config import ModelConfig, apply_overrides
+    from relsim.config import ModelConfig
+    from relsim.overrides import apply_overrides
     from relsim.network import build_network
 
     config = apply_overrides(ModelConfig(), case.params())
@@ -150,7 +151,8 @@ def run_naive(case: Case, seed: int) -> tuple[float, float, float]:
     import numpy as np
     from naive_mesa import NaiveRelationshipModel, default_graph
 
-    from relsim.config import ModelConfig, apply_overrides
+    from relsim.config import ModelConfig
+    from relsim.overrides import apply_overrides
 
     config = apply_overrides(ModelConfig(), case.params())
     graph, network_s = timed(default_graph, config, np.random.default_rng(seed))

@@ -117,7 +117,8 @@ import networkx as nx
 import numpy as np
 from mesa.discrete_space import FixedAgent, Network
 
-from relsim.config import FirmConfig, ModelConfig, apply_overrides
+from relsim.config import FirmConfig, ModelConfig
+from relsim.overrides import apply_overrides
 from relsim.params import STEPS_PER_YEAR
 from relsim.rules import lifecycle
 from relsim.stages import (

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-from relsim.config import ModelConfig, apply_overrides
+from relsim.config import ModelConfig
+from relsim.overrides import apply_overrides
 
 settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True)
 settings.register_profile("dev", max_examples=25, deadline=None)

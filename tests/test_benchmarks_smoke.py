@@ -30,8 +30,8 @@ import pytest
 from relsim import RelationshipModel
 from relsim.rules import (
     adoption,
-    churn,
     choice,
+    churn,
     commitment,
     complaints,
     dependence,

@@ -150,13 +150,13 @@ def test_bad_scenario_in_a_real_process(name, tmp_path):
 def test_missing_scenario_file(tmp_path, capsys):
     assert main(["run", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out")]) == 2
     err = one_line_error(capsys.readouterr().err)
-    assert "nope.yaml: file not found" in err
+    assert "nope.yaml: scenario file not found" in err
     assert list(tmp_path.iterdir()) == []
 
 
 def test_scenario_that_is_a_directory(tmp_path, capsys):
     assert main(["validate", str(tmp_path)]) == 2
-    assert "cannot read file" in one_line_error(capsys.readouterr().err)
+    assert "not a regular file" in one_line_error(capsys.readouterr().err)
 
 
 @pytest.mark.parametrize("flags, fragment", [

@@ -15,6 +15,7 @@ from scipy import stats
 
 from relsim import RelationshipModel
 from relsim.draws import WeekDraws
+from relsim.phases.adoption import reached
 
 N = 200_000
 ALPHA = 1e-6
@@ -72,12 +73,12 @@ def test_an_odd_number_of_rows_is_refused():
 
 
 def test_advertising_reach_is_one_bernoulli_draw_per_customer():
-    """_reached: binomial count within its sampling error, increasing distinct indices, uniform spread."""
+    """reached: binomial count within its sampling error, increasing distinct indices, uniform spread."""
     model = RelationshipModel(n_customers=50_000, rng=4)
     p, weeks = 0.03, 20
     counts, positions = [], []
     for _ in range(weeks):
-        idx = model._reached(p)
+        idx = reached(model, p)
         assert np.all(np.diff(idx) > 0) and idx.min() >= 0 and idx.max() < 50_000
         counts.append(idx.size)
         positions.append(idx)
@@ -86,4 +87,4 @@ def test_advertising_reach_is_one_bernoulli_draw_per_customer():
     assert stats.binomtest(total, weeks * 50_000, p).pvalue > ALPHA
     # who is reached is uniform over the customers
     assert stats.kstest(np.concatenate(positions) / 50_000, "uniform").pvalue > ALPHA
-    assert model._reached(0.0).size == 0 and model._reached(1.0).size == 50_000
+    assert reached(model, 0.0).size == 0 and reached(model, 1.0).size == 50_000

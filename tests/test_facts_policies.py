@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
 from conftest import ISOLATED, config, one_firm
+from scipy import stats
 
 from relsim import RelationshipModel
 from relsim.economics import clv_closed_form, realised_clv, transaction_margins

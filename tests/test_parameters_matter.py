@@ -10,7 +10,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from relsim.config import ModelConfig, all_parameter_tables, apply_overrides
+from relsim.config import ModelConfig
+from relsim.odd import all_parameter_tables
+from relsim.overrides import apply_overrides
 from relsim.run import run_one
 
 BASE = ModelConfig.model_validate({

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from conftest import config
-from pydantic import ValidationError
 
 from relsim.counterfactual import policy_roi
+from relsim.overrides import ParameterError
 from relsim.policies import POLICY_CLASSES
 from relsim.run import run_one
 
@@ -61,12 +61,12 @@ def test_combined_policies_add_up_their_costs():
     ({"kind": "loyalty", "points": 3}, "points"),  # unknown parameter
 ])
 def test_bad_policy_settings_are_errors_naming_the_field(policy, fragment):
-    with pytest.raises(ValidationError, match=fragment):
+    with pytest.raises(ParameterError, match=fragment):
         config(**with_policies(policy))
 
 
 def test_overlapping_policies_of_one_kind_are_contradictory():
-    with pytest.raises(ValidationError, match="overlap"):
+    with pytest.raises(ParameterError, match="overlap"):
         config(**with_policies({"kind": "pricing", "price": 1.2},
                                {"kind": "pricing", "price": 0.8, "start": 10}))
     # disjoint windows are a price change, not a contradiction

@@ -86,7 +86,7 @@ def test_forward_value_of_a_customer_who_joined_this_week_uses_its_hazard_with_t
     changes in between without policies), not its hazard as a prospect or lapsed customer
     at the start of week t."""
     import relsim.economics as economics
-    import relsim.model as model_module
+    import relsim.phases.accounts as model_module
 
     model = RelationshipModel(n_customers=5000, rng=8, p_per_year=2.0)
     for _ in range(6):

@@ -7,21 +7,22 @@ from pathlib import Path
 import pytest
 
 from relsim.config import ModelConfig
+from relsim.inputs import InputError
 from relsim.scenario import (
     Scenario,
     ScenarioError,
     load_model_config,
     load_scenario,
-    parse_yaml,
     validate_scenario,
 )
+from relsim.yamlio import parse_yaml
 
 EXAMPLE = Path(__file__).parents[1] / "scenarios" / "example.yaml"
 
 
 def error_of(text: str, source: str = "s.yaml") -> str:
     """The one-line error of scenario text."""
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(InputError) as info:  # YAML problems, or a ScenarioError
         data, positions = parse_yaml(text, source)
         validate_scenario(data, source, positions)
     message = str(info.value)
@@ -37,12 +38,15 @@ def test_positions_of_keys_and_list_items():
     assert positions[("firms", 1, "price")] == (5, 5)
 
 
-def test_empty_file_means_all_defaults(tmp_path):
+def test_empty_file_is_an_error_that_suggests_an_empty_mapping(tmp_path):
     for text in ("", "# only a comment\n"):
         (tmp_path / "empty.yaml").write_text(text)
-        scenario = load_scenario(tmp_path / "empty.yaml")
-        assert scenario.model_part() == ModelConfig()
-        assert scenario.replications == 1
+        with pytest.raises(ScenarioError, match=r"empty.yaml: the file is empty: write '\{\}'"):
+            load_scenario(tmp_path / "empty.yaml")
+    (tmp_path / "defaults.yaml").write_text("{}\n")
+    scenario = load_scenario(tmp_path / "defaults.yaml")
+    assert scenario.model_part() == ModelConfig()
+    assert scenario.replications == 1
 
 
 def test_example_scenario_loads_and_differs_from_defaults_only_where_written():
@@ -68,7 +72,9 @@ def test_unknown_key_suggests_a_close_match():
 def test_strict_types_no_silent_coercion():
     assert "n_customers: Input should be a valid integer" in error_of("n_customers: '500'")
     assert "adoption.p_per_year: Input should be a valid number (got True)" in error_of(
-        "adoption:\n  p_per_year: yes\n")
+        "adoption:\n  p_per_year: true\n")
+    assert "adoption.enabled: Input should be a valid boolean (got 'yes')" in error_of(
+        "adoption:\n  enabled: yes\n")
     assert "name: Input should be a valid string" in error_of("name: 2024-01-01")
 
 
@@ -102,7 +108,7 @@ def test_merge_keys_are_allowed_and_explicit_keys_override():
     "seed: !!python/object:builtins.int {}",
 ])
 def test_python_tags_are_never_constructed(text):
-    assert "is not allowed: scenario files hold plain data only" in error_of(text)
+    assert "is not allowed: relsim's YAML files hold plain data only" in error_of(text)
 
 
 def test_duplicate_keys_name_both_lines():
@@ -158,3 +164,13 @@ def test_json_schema_describes_variants_for_editors():
     keys = variants["additionalProperties"]["properties"]
     assert keys["behaviour.trust_loss"]["maximum"] == 1.0
     assert {"n_customers", "firms", "network.kind"} <= set(keys) and "steps" not in keys
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("0700", 700), ("0o700", 448), ("0x1f", 31), ("1e6", 1e6), ("-2.5e-3", -2.5e-3),
+    ("1:30", "1:30"), ("yes", "yes"), ("on", "on"), ("1_000", "1_000"), ("true", True),
+])
+def test_plain_scalars_follow_yaml_1_2_not_yaml_1_1(text, value):
+    """YAML 1.1 reads 0700 as octal 448, 1:30 as 90 and yes as true; relsim reads YAML 1.2."""
+    data, _ = parse_yaml(f"x: {text}\n", "s")
+    assert data["x"] == value and type(data["x"]) is type(value)

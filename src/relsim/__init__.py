@@ -9,8 +9,9 @@ Quick use::
 """
 
 from relsim.compare import run_comparison
-from relsim.config import ModelConfig, apply_overrides, parameter_table
+from relsim.config import ModelConfig, parameter_table
 from relsim.model import RelationshipModel
+from relsim.overrides import apply_overrides
 from relsim.run import RunResult, replication_seed, run, run_one
 from relsim.scenario import Scenario, ScenarioError, load_scenario
 from relsim.stages import Stage

@@ -1,8 +1,8 @@
 """The week's random numbers: a fixed block per customer, read only where a rule needs it.
 
 Every week the dynamics stream fills one block of 32-bit random integers, a
-fixed number of rows per customer (``relsim.model.N_DRAW_ROWS``: one row per
-kind of draw, in a fixed layout).  A rule reads the row it owns for the
+fixed number of rows per customer (:data:`N_DRAW_ROWS`: one row per kind of
+draw, in the fixed layout below).  A rule reads the row it owns for the
 customers it concerns only, as uniforms or normals.  Because the block is drawn whole, whatever the state, customer ``i``
 gets the same numbers in week ``t`` in every variant of a scenario: common
 random numbers, so differences between variants are not blurred by luck.
@@ -21,6 +21,13 @@ import numpy as np
 from scipy.special import ndtri
 
 _SCALE = 2.0 ** -32
+
+# rows of the weekly block, in a fixed layout (common random numbers): Z_QUALITY is read as
+# normals, the others as uniforms
+(U_CHURN, U_SWITCH, U_SWITCH_CHOICE, U_RETURN, U_RETURN_CHOICE, U_ADOPT, U_SOURCE,
+ U_ADOPT_CHOICE, U_PURCHASE, U_PROMISE, U_COMPLAIN, U_RECOVER, U_TALK, Z_QUALITY) = range(14)
+N_DRAW_ROWS = 14
+"""Rows of the weekly block: one per kind of draw."""
 
 
 class WeekDraws:

@@ -33,9 +33,16 @@ def forward_clv(weekly_margin: np.ndarray, retention: np.ndarray, discount_rate:
     return weekly_margin * retention / np.maximum(1.0 + discount_rate - retention, 1e-4)
 
 
+def discount_factor(step, discount_rate):
+    """(1 + d)^-t: what one unit at step ``t`` is worth at step 0, at the rate ``d`` per
+    step (``step`` and ``discount_rate`` numbers or arrays).  The one place relsim
+    discounts."""
+    return (1.0 + discount_rate) ** -step
+
+
 def discount_factors(steps: np.ndarray, discount_rate: float, origin: int = 0) -> np.ndarray:
     """(1 + d)^-(t - origin) for each step t."""
-    return (1.0 + discount_rate) ** -(np.asarray(steps, dtype=float) - origin)
+    return discount_factor(np.asarray(steps, dtype=float) - origin, discount_rate)
 
 
 def transaction_margins(transactions: pd.DataFrame, prices: dict[str, float],

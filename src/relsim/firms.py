@@ -1,48 +1,69 @@
 """Firms: the few competing suppliers, as Mesa agents.
 
-A firm holds its offer (quality, consistency, promise, reliability, price, ...)
-and its policies.  Each week :meth:`Firm.step` resets the offer to the
-configured base and lets every active policy adjust it, so policies combine
-and a withdrawn policy's effect on the offer ends with it.  The customers'
-responses are computed by the model for all customers at once.
+A firm holds its offer for the week (:class:`Offer`: quality, consistency,
+promise, reliability, price, ...) and its policies.  Each week
+:meth:`Firm.step` resets the offer to the configured base and lets every
+active policy adjust it, so policies combine and a withdrawn policy's effect
+on the offer ends with it.  The customers' responses are computed by the
+model for all customers at once.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import mesa
 
 from relsim.config import FirmConfig
-from relsim.policies import build_policy
+from relsim.policies import Policy
 
-LEVERS = tuple(name for name in FirmConfig.model_fields
-               if name not in ("name", "policies", "entry_step"))
+
+@dataclass
+class Offer:
+    """A firm's levers this week (see :class:`~relsim.config.FirmConfig` for each)."""
+
+    quality: float
+    quality_sd: float
+    promise: float
+    reliability: float
+    price: float
+    unit_cost: float
+    advertising: float
+    acquisition_cost: float
+    switching_cost: float
+    status: float
+    recovery_rate: float
+    recovery_quality: float
+    service_cost: float
+    newcomer_discount: float = 0.0
+    """Share off the price advertised to newcomers (set by a pricing policy)."""
+
+    @classmethod
+    def base(cls, config: FirmConfig, in_market: bool) -> Offer:
+        """The configured offer; a firm not yet in the market does not advertise."""
+        offer = cls(**{f.name: getattr(config, f.name) for f in fields(cls)
+                       if f.name != "newcomer_discount"})
+        if not in_market:
+            offer.advertising = 0.0
+        return offer
+
+
+LEVERS = tuple(f.name for f in fields(Offer))
 """Firm attributes that policies may change week by week."""
 
 
 class Firm(mesa.Agent):
-    """A competing firm; its attributes are the levers of its offer (see FirmConfig)."""
+    """A competing firm: its configuration, this week's offer and its policies."""
 
-    def __init__(self, model: mesa.Model, index: int, config: FirmConfig) -> None:
+    def __init__(self, model: mesa.Model, index: int, config: FirmConfig,
+                 policies: list[Policy]) -> None:
         super().__init__(model)
         self.index = index
         self.config = config
         self.name = config.name
-        self.reset_offer()
-        self.policies = [build_policy(self, p, k) for k, p in enumerate(config.policies)]
+        self.policies = policies
+        self.offer = Offer.base(config, self.in_market)
         self.metrics: dict[str, float] = {}
-
-    @property
-    def margin(self) -> float:
-        """Gross margin per unit sold at list price."""
-        return self.price - self.unit_cost
-
-    def reset_offer(self) -> None:
-        """Set every lever back to its configured base value."""
-        for lever in LEVERS:
-            setattr(self, lever, getattr(self.config, lever))
-        self.newcomer_discount = 0.0  # share off the price advertised to newcomers
-        if not self.in_market:
-            self.advertising = 0.0
 
     @property
     def in_market(self) -> bool:
@@ -50,14 +71,11 @@ class Firm(mesa.Agent):
         return self.model.steps >= self.config.entry_step
 
     @property
-    def active_policies(self) -> list:
+    def active_policies(self) -> list[Policy]:
         """Policies running this week."""
         return [p for p in self.policies if p.active]
 
     def step(self) -> None:
-        """Start or stop policies on schedule, then let the active ones set this week's offer."""
-        self.reset_offer()
-        for policy in self.policies:
-            policy.update_activity(self.model)
-        for policy in self.active_policies:
-            policy.begin_week(self.model)
+        """Reset the offer to the configured base; the model's policy host then starts or
+        stops policies on schedule and lets the active ones set this week's offer."""
+        self.offer = Offer.base(self.config, self.in_market)

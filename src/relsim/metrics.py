@@ -1,6 +1,7 @@
 """Per-step metrics: named column reductions per firm and for the market.
 
-Each step the model fills ``Events`` (what happened to whom this week), then
+Each step the model fills the week's :class:`~relsim.events.Events` (what happened to
+whom), then
 :func:`update` reduces customer columns and events per firm with ``bincount``
 and stores them on each :class:`~relsim.firms.Firm` (``firm.metrics``) and on
 the model (``model.market_metrics``).  A :class:`mesa.DataCollector` reads them
@@ -10,71 +11,14 @@ per-step, per-firm table and ``mesa.batch_run`` returns it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
 from functools import partial
 
 import mesa
 import numpy as np
 
+from relsim.economics import discount_factor
 from relsim.policies import POLICY_CLASSES
 from relsim.stages import ACTIVE_STAGES, DISSOLUTION, PROSPECT, STAGE_NAMES
-
-
-def _firm(doc: str):
-    return field(metadata={"fill": "firm", "doc": doc})
-
-
-def _flag(doc: str):
-    return field(metadata={"fill": "flag", "doc": doc})
-
-
-def _value(doc: str, fill: str = "nan"):
-    return field(metadata={"fill": fill, "doc": doc})
-
-
-@dataclass
-class Events:
-    """What happened to each customer during the current step (arrays of length n).
-
-    Firm fields hold a firm index or -1 (none); flags are booleans; values are
-    floats (nan where the event did not happen, or 0 for amounts).
-    """
-
-    churned_from: np.ndarray = _firm("firm left by hazard churn")
-    failed_from: np.ndarray = _firm("firm left after a failed exploration")
-    switched_to: np.ndarray = _firm("firm switched to (at once or on return)")
-    switched_from: np.ndarray = _firm("firm switched away from (at once or on return)")
-    returned_to: np.ndarray = _firm("firm a lapsed customer returned to")
-    winback: np.ndarray = _flag("returned to its former firm")
-    adopted_ad: np.ndarray = _firm("firm adopted through advertising")
-    adopted_wom: np.ndarray = _firm("firm adopted through neighbours (word of mouth)")
-    bought: np.ndarray = _flag("had an encounter (purchase)")
-    kept: np.ndarray = _flag("promise kept")
-    broken: np.ndarray = _flag("promise broken")
-    complained: np.ndarray = _flag("complained")
-    resolved: np.ndarray = _flag("complaint resolved")
-    churn_hazard: np.ndarray = _value("weekly churn hazard at the start of the week (customers "
-                                      "in a relationship and those starting one this week)")
-    noticed: np.ndarray = _flag("a broken promise was announced in advance (transparency)")
-    experienced: np.ndarray = _value("experienced quality")
-    encounter_satisfaction: np.ndarray = _value("satisfaction with the encounter")
-    spend: np.ndarray = _value("amount spent", fill="zero")
-    spend_firm: np.ndarray = _firm("firm paid")
-    asymmetry: np.ndarray = _value("dependence asymmetry of the relationship")
-    talked_about: np.ndarray = _firm("firm talked about")
-    positive: np.ndarray = _flag("the message was positive")
-    heard_positive: np.ndarray = _value("positive messages heard", fill="zero")
-    heard_negative: np.ndarray = _value("negative messages heard", fill="zero")
-
-
-_FILL = {"firm": (-1, np.int16), "flag": (False, bool), "nan": (np.nan, float),
-         "zero": (0.0, float)}
-
-
-def empty_events(n: int) -> Events:
-    """Events of a step in which nothing has happened yet."""
-    return Events(**{f.name: np.full(n, *_FILL[f.metadata["fill"]]) for f in fields(Events)})
-
 
 STATE_MEANS = ("trust", "satisfaction", "expectation", "fairness", "dependence", "commitment")
 
@@ -184,14 +128,13 @@ def firm_metrics(model) -> dict[str, np.ndarray]:
     out["acquisition_cost"] = new_customers * model.firm_array("acquisition_cost")
     out["service_cost"] = out["customers"] * model.firm_array("service_cost")
     for kind in POLICY_CLASSES:
-        out[f"cost_{kind}"] = np.array([sum(p.cost_this_week for p in firm.policies
-                                            if p.kind == kind) for firm in model.firms])
+        out[f"cost_{kind}"] = model.policies.costs(kind)
     out["policy_cost"] = sum(out[f"cost_{kind}"] for kind in POLICY_CLASSES)
     out["profit"] = (out["gross_margin"] - out["acquisition_cost"] - out["service_cost"]
                      - out["policy_cost"])
     out["customer_equity"] = _per_firm(current, n_f, model.forward_values(idx), selected=True)
-    discount = (1.0 + model.config.economics.discount_rate_per_step) ** -model.steps
-    out["discounted_profit"] = out["profit"] * discount
+    out["discounted_profit"] = out["profit"] * discount_factor(
+        model.steps, model.config.economics.discount_rate_per_step)
     return out
 
 

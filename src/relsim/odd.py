@@ -16,7 +16,6 @@ named ``firms[].policies[KIND].FIELD``: the key FIELD of an entry of a firm's
 
 from __future__ import annotations
 
-import inspect
 import re
 import sys
 import typing
@@ -26,13 +25,12 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from relsim.config import (
+    BEHAVIOUR_SECTIONS,
     SEGMENT_PRESETS,
     STEPS_PER_YEAR,
-    BehaviourConfig,
     FirmConfig,
     ModelConfig,
     SegmentConfig,
-    all_parameter_tables,
     parameter_table,
 )
 from relsim.policies import POLICY_CLASSES, PolicyConfig
@@ -46,16 +44,23 @@ POLICY_COMMON = tuple(PolicyConfig.model_fields)
 """Fields every policy kind shares (kind, start, stop)."""
 
 
+def section_title(section: type[BaseModel]) -> str:
+    """The title of a behaviour section: its rules and the module that declares it, from
+    the section's docstring (``The ``behaviour`` parameters that the X rules read.``)."""
+    doc = (section.__doc__ or "").split("that the ", 1)[-1].split(" rules read")[0]
+    return f"{doc} ({section.__module__.removeprefix('relsim.').replace('.', '/')}.py)"
+
+
 def behaviour_groups() -> dict[str, str]:
-    """Behaviour parameter -> its rule group, read from the ``# group (rules/x.py)`` comments."""
-    groups, title = {}, "other"
-    for line in inspect.getsource(BehaviourConfig).splitlines():
-        comment, field = re.match(r" {4}# (.+)$", line), re.match(r" {4}(\w+)\s*:", line)
-        if comment:
-            title = comment.group(1)
-        elif field and field.group(1) in BehaviourConfig.model_fields:
-            groups[field.group(1)] = title
-    return groups
+    """Behaviour parameter -> the title of the rule section that declares it."""
+    return {name: section_title(section) for section in BEHAVIOUR_SECTIONS
+            for name in section.model_fields}
+
+
+def all_parameter_tables() -> list[dict]:
+    """Parameter rows for the model and the list-item sections (firms[], segments[])."""
+    return (parameter_table(ModelConfig) + parameter_table(FirmConfig, "firms[].")
+            + parameter_table(SegmentConfig, "segments[]."))
 
 
 def _annotation(path: str) -> Any:

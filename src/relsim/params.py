@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.fields import FieldInfo
 
 STEPS_PER_YEAR = 52
 """One model step is one week."""
@@ -25,3 +26,33 @@ class Section(BaseModel):
     """Base of every configuration section: unknown keys are errors; values are frozen."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def field_bounds(field: FieldInfo) -> tuple[float | None, float | None]:
+    """The closed range [lo, hi] a field declares (None where it declares no bound)."""
+    lo = hi = None
+    for meta in field.metadata:
+        lo = meta.ge if getattr(meta, "ge", None) is not None else lo
+        hi = meta.le if getattr(meta, "le", None) is not None else hi
+    return lo, hi
+
+
+def parameter_table(model_cls: type[BaseModel], prefix: str = "") -> list[dict]:
+    """Rows (parameter path, default, min, max, unit, doc, source) for every parameter of a
+    configuration section, its sub-sections included; for docs, tests and tools."""
+    rows: list[dict] = []
+    for name, field in model_cls.model_fields.items():
+        path = f"{prefix}{name}"
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, Section):
+            rows.extend(parameter_table(ann, path + "."))
+            continue
+        lo, hi = field_bounds(field)
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        default = field.default
+        if isinstance(default, list) and default and isinstance(default[0], BaseModel):
+            default = f"{len(default)} x {type(default[0]).__name__}"
+        rows.append({"parameter": path, "default": default, "min": lo, "max": hi,
+                     "unit": extra.get("unit", ""), "doc": field.description or "",
+                     "source": extra.get("source", "")})
+    return rows

@@ -28,6 +28,12 @@ TRACE_EVENTS = ("bought", "experienced", "encounter_satisfaction", "kept", "brok
                 "winback")
 
 
+def _column(customers, name: str) -> np.ndarray:
+    """A customer column; a policy's column that no configured policy owns is all zero."""
+    column = customers.column(name)
+    return np.zeros(customers.n) if column is None else column
+
+
 class Records:
     """Accumulates the logs of one run."""
 
@@ -74,7 +80,7 @@ class Records:
         if not len(self._trace_ids):
             return
         c, ev, ids = model.customers, model.events, self._trace_ids
-        state = {name: getattr(c, name)[ids] for name in TRACE_STATE}
+        state = {name: _column(c, name)[ids] for name in TRACE_STATE}
         events = {name: getattr(ev, name)[ids] for name in TRACE_EVENTS}
         before = self._stage_before if self._stage_before is not None else state["stage"]
         for k, cid in enumerate(ids.tolist()):

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from relsim.config import ModelConfig, apply_overrides
+from relsim.config import ModelConfig
 from relsim.model import RelationshipModel
+from relsim.overrides import apply_overrides
 
 TABLES = ("firms", "market", "transactions", "relationships", "cohorts", "customers", "trace")
 

@@ -11,17 +11,19 @@ List them under a firm in a scenario::
           - kind: transparency
             notice_prob: 0.9
 
-Each kind lives in its own module with its parameters (a pydantic config) and
-its hooks (see :mod:`relsim.policies.base`).
+Each kind lives in its own module with its parameters (a pydantic config), the
+customer columns it owns and its hooks; a policy sees the model only through
+the narrow :class:`~relsim.policies.base.Context` (see :mod:`relsim.policies.base`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Union
 
+import numpy as np
 from pydantic import Field
 
-from relsim.policies.base import Encounter, Policy, PolicyConfig
+from relsim.policies.base import Column, Context, Encounter, Policy, PolicyConfig
 from relsim.policies.brand_status import BrandStatus
 from relsim.policies.communication import Communication
 from relsim.policies.community import Community
@@ -48,10 +50,16 @@ AnyPolicyConfig = Annotated[
 """A policy configuration of any kind, told apart by its ``kind`` field."""
 
 
-def build_policy(firm, config: PolicyConfig, position: int = 0) -> Policy:
-    """The runtime component for the ``position``-th configured policy of a firm."""
-    return POLICY_CLASSES[config.kind](firm, config, position)
+def build_policy(config: PolicyConfig, rng: np.random.Generator) -> Policy:
+    """The runtime component of a configured policy, drawing from its own stream ``rng``."""
+    return POLICY_CLASSES[config.kind](config, rng)
 
 
-__all__ = ["POLICY_CLASSES", "AnyPolicyConfig", "Encounter", "Policy", "PolicyConfig",
-           "build_policy"]
+def policy_columns(configs: list[PolicyConfig]) -> dict[str, Column]:
+    """The customer columns the kinds of these policies own, by name."""
+    return {name: column for kind in dict.fromkeys(c.kind for c in configs)
+            for name, column in POLICY_CLASSES[kind].columns.items()}
+
+
+__all__ = ["POLICY_CLASSES", "AnyPolicyConfig", "Column", "Context", "Encounter", "Policy",
+           "PolicyConfig", "build_policy", "policy_columns"]

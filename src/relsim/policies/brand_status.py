@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 
 from relsim.params import P
-from relsim.policies.base import Policy, PolicyConfig
+from relsim.policies.base import Context, Policy, PolicyConfig
 
 
 class BrandStatusConfig(PolicyConfig):
@@ -39,12 +39,15 @@ class BrandStatus(Policy):
     kind = "brand_status"
     config_class = BrandStatusConfig
 
-    def __init__(self, firm, config, position: int = 0) -> None:
-        super().__init__(firm, config, position)
-        self.level = float(firm.config.status)
+    def __init__(self, config: BrandStatusConfig, rng: np.random.Generator) -> None:
+        super().__init__(config, rng)
+        self.level: float | None = None  # the firm's configured status, read on the first week
 
-    def begin_week(self, model) -> None:
+    def begin_week(self, ctx: Context) -> None:
+        """Status follows what the budget sustains; the brand shows the higher of the two."""
         k = self.config
-        self.level += k.rate * (status_target(k.budget, k.budget_scale, k.max_status) - self.level)
-        self.firm.status = max(self.firm.status, self.level)
+        level = ctx.offer.status if self.level is None else self.level
+        self.level = level + k.rate * (status_target(k.budget, k.budget_scale, k.max_status)
+                                       - level)
+        ctx.offer.status = max(ctx.offer.status, self.level)
         self.spend(k.budget)

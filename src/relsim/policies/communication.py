@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 
 from relsim.params import P
-from relsim.policies.base import Policy, PolicyConfig
+from relsim.policies.base import Context, Policy, PolicyConfig
 
 
 class CommunicationConfig(PolicyConfig):
@@ -54,12 +54,14 @@ class Communication(Policy):
     kind = "communication"
     config_class = CommunicationConfig
 
-    def commitment_bonus(self, model, mine: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    def commitment_bonus(self, ctx: Context, idx: np.ndarray) -> np.ndarray:
+        """Staying in touch adds to the commitment target of the firm's customers."""
         k = self.config
-        return np.where(mine[idx], contact_bonus(k.cadence, k.max_bonus, k.saturation), 0.0)
+        return np.where(ctx.mine[idx], contact_bonus(k.cadence, k.max_bonus, k.saturation), 0.0)
 
-    def end_week(self, model, mine: np.ndarray) -> None:
-        c, k = model.customers, self.config
+    def end_week(self, ctx: Context) -> None:
+        """Over-contact costs satisfaction; every contact costs money."""
+        c, k, mine = ctx.customers, self.config, ctx.mine
         loss = contact_fatigue(k.cadence, k.tolerance, k.fatigue)
         if loss:
             idx = np.flatnonzero(mine)

@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 
 from relsim.params import P
-from relsim.policies.base import MembershipPolicy, PolicyConfig
+from relsim.policies.base import Column, Context, MembershipPolicy, PolicyConfig
 
 
 class CommunityConfig(PolicyConfig):
@@ -38,14 +38,18 @@ class Community(MembershipPolicy):
     kind = "community"
     config_class = CommunityConfig
     member_column = "community_member"
+    columns = {"community_member": Column(np.bool_, "member of the current firm's community")}
 
-    def commitment_bonus(self, model, mine: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        member = mine[idx] & model.customers.community_member[idx]
+    def commitment_bonus(self, ctx: Context, idx: np.ndarray) -> np.ndarray:
+        """Members identify with the community: a bonus on their commitment target."""
+        member = ctx.mine[idx] & ctx.own("community_member")[idx]
         return np.where(member, self.config.commitment_boost, 0.0)
 
-    def talk_multiplier(self, model, mine: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        member = mine[idx] & model.customers.community_member[idx]
+    def talk_multiplier(self, ctx: Context, idx: np.ndarray) -> np.ndarray:
+        """Members talk more about the brand."""
+        member = ctx.mine[idx] & ctx.own("community_member")[idx]
         return np.where(member, 1.0 + self.config.talk_boost, 1.0)
 
-    def withdraw(self, model) -> None:
-        model.customers.community_member[self.mine(model)] = False
+    def withdraw(self, ctx: Context) -> None:
+        """Ending the community ends every membership."""
+        ctx.own("community_member")[ctx.mine] = False

@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 
 from relsim.params import P
-from relsim.policies.base import Encounter, Policy, PolicyConfig
+from relsim.policies.base import Context, Encounter, Policy, PolicyConfig
 
 
 class ComplaintHandlingConfig(PolicyConfig):
@@ -41,13 +41,16 @@ class ComplaintHandling(Policy):
     kind = "complaint_handling"
     config_class = ComplaintHandlingConfig
 
-    def begin_week(self, model) -> None:
-        self.firm.recovery_rate = self.config.recovery_rate
-        self.firm.recovery_quality = self.config.recovery_quality
+    def begin_week(self, ctx: Context) -> None:
+        """Resolve complaints more often and better."""
+        ctx.offer.recovery_rate = self.config.recovery_rate
+        ctx.offer.recovery_quality = self.config.recovery_quality
 
-    def before_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
-        idx = np.flatnonzero(mine)
+    def before_encounters(self, ctx: Context, enc: Encounter) -> None:
+        """Make complaining easier for the firm's customers."""
+        idx = np.flatnonzero(ctx.mine)
         enc.complaint_prob[idx] = np.minimum(1.0, enc.complaint_prob[idx] * self.config.ease)
 
-    def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
-        self.spend(np.count_nonzero(mine & enc.complained) * self.config.cost_per_complaint)
+    def after_encounters(self, ctx: Context, enc: Encounter) -> None:
+        """Every complaint handled costs."""
+        self.spend(np.count_nonzero(ctx.mine & enc.complained) * self.config.cost_per_complaint)

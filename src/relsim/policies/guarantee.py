@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from relsim.params import P
-from relsim.policies.base import Encounter, Policy, PolicyConfig
+from relsim.policies.base import Context, Encounter, Policy, PolicyConfig
 
 
 class GuaranteeConfig(PolicyConfig):
@@ -41,20 +41,22 @@ class Guarantee(Policy):
     kind = "guarantee"
     config_class = GuaranteeConfig
 
-    def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
+    def after_encounters(self, ctx: Context, enc: Encounter) -> None:
+        """Claims on failures: part of the shortfall made good, part of the price refunded."""
         k = self.config
-        u, buyers = self.draw(model), enc.buyers
-        failed = buyers[mine[buyers] & enc.failed[buyers]]
+        u, buyers = self.draw(ctx), enc.buyers
+        failed = buyers[ctx.mine[buyers] & enc.failed[buyers]]
         idx = failed[u[failed] < k.claim_prob]  # claims
         repaired = enc.satisfaction[idx] + k.restore * np.maximum(0.0, -enc.gap[idx])
         enc.satisfaction[idx] = np.minimum(1.0, repaired)
-        self.spend((k.refund_share * enc.price_paid[idx] * model.customers.basket[idx]).sum())
+        self.spend((k.refund_share * enc.price_paid[idx] * ctx.customers.basket[idx]).sum())
 
-    def end_week(self, model, mine: np.ndarray) -> None:
-        k, c = self.config, model.customers
+    def end_week(self, ctx: Context) -> None:
+        """After-sale care contacts lift satisfaction."""
+        k, c = self.config, ctx.customers
         if k.care_prob <= 0:
             return
-        u, customers = self.draw(model), np.flatnonzero(mine)
+        u, customers = self.draw(ctx), np.flatnonzero(ctx.mine)
         cared = customers[u[customers] < k.care_prob]
         c.satisfaction[cared] = np.minimum(1.0, c.satisfaction[cared] + k.care_satisfaction)
         self.spend(len(cared) * k.cost_per_care)

@@ -19,7 +19,10 @@ import numpy as np
 from pydantic import field_validator
 
 from relsim.params import P
-from relsim.policies.base import Encounter, MembershipPolicy, PolicyConfig
+from relsim.policies.base import Column, Context, Encounter, MembershipPolicy, PolicyConfig
+
+MAX_TIERS = 100
+"""Most tiers a programme may have."""
 
 
 class LoyaltyConfig(PolicyConfig):
@@ -57,8 +60,11 @@ class LoyaltyConfig(PolicyConfig):
     @field_validator("tier_thresholds")
     @classmethod
     def _increasing(cls, thresholds: list[float]) -> list[float]:
-        if any(t <= 0 for t in thresholds) or sorted(thresholds) != thresholds:
-            raise ValueError(f"tier_thresholds must be positive and increasing, got {thresholds}")
+        if not all(0 < t < float("inf") for t in thresholds) or sorted(thresholds) != thresholds:
+            raise ValueError(f"tier_thresholds must be positive, finite and increasing, got "
+                             f"{thresholds}")
+        if len(thresholds) > MAX_TIERS:
+            raise ValueError(f"tier_thresholds: at most {MAX_TIERS} tiers, got {len(thresholds)}")
         return thresholds
 
 
@@ -70,7 +76,7 @@ def points_switching_cost(points: np.ndarray, tier: np.ndarray, point_value: flo
 
 def tier_of(lifetime_points: np.ndarray, thresholds: list[float]) -> np.ndarray:
     """Tier reached with these lifetime points (0 = base)."""
-    return np.searchsorted(np.asarray(thresholds), lifetime_points, side="right").astype(np.int8)
+    return np.searchsorted(np.asarray(thresholds), lifetime_points, side="right").astype(np.int16)
 
 
 class Loyalty(MembershipPolicy):
@@ -80,47 +86,50 @@ class Loyalty(MembershipPolicy):
     kind = "loyalty"
     config_class = LoyaltyConfig
     member_column = "loyalty_member"
+    columns = {
+        "loyalty_points": Column(np.float64, "points balance (forfeited on leaving)"),
+        "loyalty_earned": Column(np.float64, "lifetime points with the current firm (sets the "
+                                 "tier)"),
+        "loyalty_tier": Column(np.int16, "loyalty tier (0 = base)"),
+        "loyalty_member": Column(np.bool_, "member of the current firm's loyalty programme"),
+    }
 
-    def switching_cost(self, model, mine: np.ndarray, idx: np.ndarray | None = None
-                       ) -> np.ndarray:
-        c, k = model.customers, self.config
-        if idx is None:
-            member = np.flatnonzero(self.members(model, mine))
-            cost, at = np.zeros(c.n), member
-        else:  # only customers idx: cost[j] for customer idx[j]
-            at = np.flatnonzero(mine[idx] & c.loyalty_member[idx])
-            member = idx[at]
-            cost = np.zeros(idx.size)
-        cost[at] = points_switching_cost(c.loyalty_points[member], c.loyalty_tier[member],
-                                         k.point_value, k.points_weight, k.points_scale,
-                                         k.tier_switching_cost)
+    def switching_cost(self, ctx: Context, idx: np.ndarray) -> np.ndarray:
+        """Points and tier forfeited on leaving, of customers ``idx`` (0 for non-members)."""
+        k = self.config
+        at = np.flatnonzero(ctx.mine[idx] & ctx.own("loyalty_member")[idx])
+        member = idx[at]  # cost[j] for customer idx[j]
+        cost = np.zeros(idx.size)
+        cost[at] = points_switching_cost(ctx.own("loyalty_points")[member],
+                                         ctx.own("loyalty_tier")[member], k.point_value,
+                                         k.points_weight, k.points_scale, k.tier_switching_cost)
         return cost
 
-    def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
-        c, k = model.customers, self.config
+    def after_encounters(self, ctx: Context, enc: Encounter) -> None:
+        """Members who bought: shortfall forgiven, points earned, tiers and rewards."""
+        c, k = ctx.customers, self.config
+        points, earned_so_far = ctx.own("loyalty_points"), ctx.own("loyalty_earned")
         buyers = enc.buyers
-        idx = buyers[mine[buyers] & c.loyalty_member[buyers]]  # members who bought
+        idx = buyers[ctx.mine[buyers] & ctx.own("loyalty_member")[buyers]]  # members who bought
         shortfall = np.maximum(0.0, -enc.gap[idx])
         enc.satisfaction[idx] = np.minimum(1.0, enc.satisfaction[idx]
                                            + k.member_benefit * shortfall)
         earned = enc.price_paid[idx] * c.basket[idx] * k.points_per_currency
-        lifetime = c.loyalty_earned[idx] + earned
-        c.loyalty_earned[idx] = lifetime
-        c.loyalty_tier[idx] = tier_of(lifetime, k.tier_thresholds)
-        points = c.loyalty_points[idx] + earned
-        redeemed = np.floor(points / k.redeem_threshold) * k.redeem_threshold
-        c.loyalty_points[idx] = points - redeemed
+        lifetime = earned_so_far[idx] + earned
+        earned_so_far[idx] = lifetime
+        ctx.own("loyalty_tier")[idx] = tier_of(lifetime, k.tier_thresholds)
+        balance = points[idx] + earned
+        redeemed = np.floor(balance / k.redeem_threshold) * k.redeem_threshold
+        points[idx] = balance - redeemed
         delighted = idx[redeemed > 0]
         c.satisfaction[delighted] = np.minimum(1.0, c.satisfaction[delighted] + k.reward_delight)
         self.spend(redeemed.sum() * k.point_value)
 
-    def withdraw(self, model) -> None:
+    def withdraw(self, ctx: Context) -> None:
         """Ending the programme: balances and tiers are forfeited, members feel cheated."""
-        c = model.customers
-        member = self.members(model, self.mine(model))
+        c = ctx.customers
+        member = self.members(ctx)
         c.fairness = np.where(member, np.maximum(0.0, c.fairness
                                                   - self.config.withdrawal_unfairness), c.fairness)
-        c.loyalty_points[member] = 0.0
-        c.loyalty_earned[member] = 0.0
-        c.loyalty_tier[member] = 0
-        c.loyalty_member[member] = False
+        for name in self.columns:
+            ctx.own(name)[member] = 0

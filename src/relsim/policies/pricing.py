@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 
 from relsim.params import P
-from relsim.policies.base import Encounter, Policy, PolicyConfig
+from relsim.policies.base import Context, Encounter, Policy, PolicyConfig
 
 
 class PricingConfig(PolicyConfig):
@@ -45,14 +45,16 @@ class Pricing(Policy):
     kind = "pricing"
     config_class = PricingConfig
 
-    def begin_week(self, model) -> None:
+    def begin_week(self, ctx: Context) -> None:
+        """Set the list price and advertise the newcomer deal."""
         if self.config.price is not None:
-            self.firm.price = self.config.price
+            ctx.offer.price = self.config.price
         if self.config.advertise_discount:
-            self.firm.newcomer_discount = self.config.new_customer_discount
+            ctx.offer.newcomer_discount = self.config.new_customer_discount
 
-    def before_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
-        idx = np.flatnonzero(mine)
-        enc.price_paid[idx] = new_customer_price(self.firm.price, model.customers.tenure[idx],
+    def before_encounters(self, ctx: Context, enc: Encounter) -> None:
+        """The firm's customers pay the newcomer price in their first weeks."""
+        idx = np.flatnonzero(ctx.mine)
+        enc.price_paid[idx] = new_customer_price(ctx.offer.price, ctx.customers.tenure[idx],
                                                  self.config.new_customer_discount,
                                                  self.config.new_customer_weeks)

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from relsim.params import P
-from relsim.policies.base import Encounter, Policy, PolicyConfig
+from relsim.policies.base import Context, Encounter, Policy, PolicyConfig
 
 
 class PromiseConfig(PolicyConfig):
@@ -35,9 +35,11 @@ class Promise(Policy):
     kind = "promise"
     config_class = PromiseConfig
 
-    def begin_week(self, model) -> None:
-        self.firm.promise = self.config.promise
-        self.firm.reliability = self.config.reliability
+    def begin_week(self, ctx: Context) -> None:
+        """Advertise the promise and deliver with the policy's reliability."""
+        ctx.offer.promise = self.config.promise
+        ctx.offer.reliability = self.config.reliability
 
-    def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
-        self.spend(np.count_nonzero(mine[enc.buyers]) * self.config.cost_per_encounter)
+    def after_encounters(self, ctx: Context, enc: Encounter) -> None:
+        """The delivery system costs per encounter."""
+        self.spend(np.count_nonzero(ctx.mine[enc.buyers]) * self.config.cost_per_encounter)

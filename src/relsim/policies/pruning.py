@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from relsim.params import P
-from relsim.policies.base import Policy, PolicyConfig
+from relsim.policies.base import Context, Policy, PolicyConfig
 
 
 class PruningConfig(PolicyConfig):
@@ -38,16 +38,16 @@ class Pruning(Policy):
     kind = "pruning"
     config_class = PruningConfig
 
-    def end_week(self, model, mine: np.ndarray) -> None:
-        c, k = model.customers, self.config
-        if (model.steps - k.start) % k.interval:
+    def end_week(self, ctx: Context) -> None:
+        """Every ``interval`` weeks: end the worst accounts below the margin threshold."""
+        c, k, mine = ctx.customers, self.config, ctx.mine
+        if (ctx.step - k.start) % k.interval:
             return
         candidates = mine & (c.tenure >= k.min_tenure) & (c.recent_margin < k.margin_threshold)
         limit = int(k.max_share * np.count_nonzero(mine))
         idx = np.flatnonzero(candidates)
         if limit < len(idx):
             idx = idx[np.argpartition(c.recent_margin[idx], limit)[:limit]] if limit else idx[:0]
-        ended = np.zeros(c.n, dtype=bool)
-        ended[idx] = True
+        idx = np.sort(idx)
         c.satisfaction[idx] = np.minimum(c.satisfaction[idx], k.exit_satisfaction)
-        model.end_relationships(ended, "firm")
+        ctx.end_relationships(idx, "firm")

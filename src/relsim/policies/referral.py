@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 
 from relsim.params import P
-from relsim.policies.base import Policy, PolicyConfig
+from relsim.policies.base import Context, Policy, PolicyConfig
 
 
 class ReferralConfig(PolicyConfig):
@@ -33,11 +33,13 @@ class Referral(Policy):
     kind = "referral"
     config_class = ReferralConfig
 
-    def talk_multiplier(self, model, mine: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        satisfaction = model.customers.satisfaction[idx]
-        promoter = satisfaction >= model.config.behaviour.promoter_satisfaction
-        return np.where(mine[idx] & promoter, 1.0 + self.config.talk_boost, 1.0)
+    def talk_multiplier(self, ctx: Context, idx: np.ndarray) -> np.ndarray:
+        """Promoters among the firm's customers talk more."""
+        satisfaction = ctx.customers.satisfaction[idx]
+        promoter = satisfaction >= ctx.behaviour.promoter_satisfaction
+        return np.where(ctx.mine[idx] & promoter, 1.0 + self.config.talk_boost, 1.0)
 
-    def end_week(self, model, mine: np.ndarray) -> None:
-        referred = np.count_nonzero(model.events.adopted_wom == self.firm.index)
+    def end_week(self, ctx: Context) -> None:
+        """Pay the reward for every customer won through word of mouth this week."""
+        referred = np.count_nonzero(ctx.events.adopted_wom == ctx.firm_index)
         self.spend(referred * self.config.reward)

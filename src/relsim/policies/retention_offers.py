@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from relsim.params import P
-from relsim.policies.base import Policy, PolicyConfig
+from relsim.policies.base import Column, Context, Policy, PolicyConfig
 
 
 class RetentionOffersConfig(PolicyConfig):
@@ -70,17 +70,21 @@ class RetentionOffers(Policy):
 
     kind = "retention_offers"
     config_class = RetentionOffersConfig
+    columns = {"offer_weeks_left": Column(np.int16, "weeks a retention offer still works",
+                                          countdown=True)}
 
-    def commitment_bonus(self, model, mine: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        offered = mine[idx] & (model.customers.offer_weeks_left[idx] > 0)
+    def commitment_bonus(self, ctx: Context, idx: np.ndarray) -> np.ndarray:
+        """Customers with a running offer: a bonus on their commitment target."""
+        offered = ctx.mine[idx] & (ctx.own("offer_weeks_left")[idx] > 0)
         return np.where(offered, self.config.commitment_boost, 0.0)
 
-    def end_week(self, model, mine: np.ndarray) -> None:
-        c, k = model.customers, self.config
-        u = self.draw(model)  # drawn every week: a fixed number of draws per week
-        if (model.steps - k.start) % k.interval:
+    def end_week(self, ctx: Context) -> None:
+        """Every ``interval`` weeks: score, make offers to the riskiest, book accepted ones."""
+        c, k = ctx.customers, self.config
+        u = self.draw(ctx)  # drawn every week: a fixed number of draws per week
+        if (ctx.step - k.start) % k.interval:
             return
-        idx = np.flatnonzero(mine)  # the firm's customers, scored from what it observes
+        idx = np.flatnonzero(ctx.mine)  # the firm's customers, scored from what it observes
         score = churn_risk_score(c.weeks_since_purchase[idx], c.recent_complaints[idx],
                                  c.tenure[idx], k.recency_weight, k.complaint_weight,
                                  k.newness_weight)
@@ -89,5 +93,5 @@ class RetentionOffers(Policy):
         c.satisfaction[accepted] = np.minimum(1.0, c.satisfaction[accepted]
                                               + k.satisfaction_boost)
         c.fairness[accepted] = np.minimum(1.0, c.fairness[accepted] + k.fairness_boost)
-        c.offer_weeks_left[accepted] = k.offer_weeks
+        ctx.own("offer_weeks_left")[accepted] = k.offer_weeks
         self.spend(len(accepted) * k.offer_value)

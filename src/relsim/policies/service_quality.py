@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from relsim.params import P
-from relsim.policies.base import Policy, PolicyConfig
+from relsim.policies.base import Context, Policy, PolicyConfig
 
 
 class ServiceQualityConfig(PolicyConfig):
@@ -47,15 +47,16 @@ class ServiceQuality(Policy):
     kind = "service_quality"
     config_class = ServiceQualityConfig
 
-    def __init__(self, firm, config, position: int = 0) -> None:
-        super().__init__(firm, config, position)
+    def __init__(self, config: ServiceQualityConfig, rng: np.random.Generator) -> None:
+        super().__init__(config, rng)
         self.employee_satisfaction = 0.5
 
-    def begin_week(self, model) -> None:
+    def begin_week(self, ctx: Context) -> None:
+        """Employee satisfaction follows the budget; it lifts quality and consistency."""
         k = self.config
         target = employee_satisfaction_target(k.budget_per_customer, k.budget_scale)
         self.employee_satisfaction += k.employee_rate * (target - self.employee_satisfaction)
         lift = (self.employee_satisfaction - 0.5) / 0.5
-        self.firm.quality = min(1.0, self.firm.quality + k.quality_lift * lift)
-        self.firm.quality_sd = self.firm.quality_sd * (1.0 - k.consistency_gain * lift)
-        self.spend(k.budget_per_customer * np.count_nonzero(self.mine(model)))
+        ctx.offer.quality = min(1.0, ctx.offer.quality + k.quality_lift * lift)
+        ctx.offer.quality_sd = ctx.offer.quality_sd * (1.0 - k.consistency_gain * lift)
+        self.spend(k.budget_per_customer * np.count_nonzero(ctx.mine))

@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 from relsim.params import P
-from relsim.policies.base import Encounter, Policy, PolicyConfig
+from relsim.policies.base import Context, Encounter, Policy, PolicyConfig
 
 
 class TransparencyConfig(PolicyConfig):
@@ -42,9 +42,10 @@ class Transparency(Policy):
     kind = "transparency"
     config_class = TransparencyConfig
 
-    def after_encounters(self, model, mine: np.ndarray, enc: Encounter) -> None:
-        u, buyers = self.draw(model), enc.buyers
-        broken = buyers[mine[buyers] & enc.broken[buyers]]
+    def after_encounters(self, ctx: Context, enc: Encounter) -> None:
+        """Warn a share of the customers whose promise broke: they lose less trust."""
+        u, buyers = self.draw(ctx), enc.buyers
+        broken = buyers[ctx.mine[buyers] & enc.broken[buyers]]
         idx = broken[u[broken] < self.config.notice_prob]
         enc.trust_loss[idx] = softened_trust_loss(enc.trust_loss[idx], True, self.config.softening)
         enc.noticed[idx] = True

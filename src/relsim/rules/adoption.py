@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from relsim.config import STEPS_PER_YEAR
+from relsim.params import STEPS_PER_YEAR
 
 
 def adoption_hazard(p_per_year: float, q_per_year: float,

@@ -13,6 +13,27 @@ from __future__ import annotations
 
 import numpy as np
 
+from relsim.params import P, Section
+
+
+class ChoiceParams(Section):
+    """The ``behaviour`` parameters that the firm choice rules read."""
+
+    choice_price_weight: float = P(2.0, 0.0, 50.0, unit="utility per relative price",
+                                   doc="disutility of price (times price sensitivity)",
+                                   source="multinomial logit, McFadden 1974")
+    choice_quality_weight: float = P(3.0, 0.0, 50.0, unit="utility per score",
+                                     doc="utility of the expected quality (promise and attitude)")
+    ad_awareness_rate: float = P(0.01, 0.0, 1.0, unit="probability per week",
+                                 doc="weekly chance that a firm's advertising (weight 1) makes a "
+                                 "customer aware of it", source="Vakratsas & Ambler 1999 awareness")
+    ad_attitude_rate: float = P(0.2, 0.0, 1.0, unit="share per exposure",
+                                doc="share of the gap between attitude and a firm's promise "
+                                "closed by one advertising exposure",
+                                source="Vakratsas & Ambler 1999")
+    choice_status_weight: float = P(2.0, 0.0, 50.0, unit="utility per score",
+                                    doc="utility of brand status (times status seeking)")
+
 
 def firm_utility(attitude: np.ndarray, price_sensitivity: np.ndarray, status_seeking: np.ndarray,
                  prices: np.ndarray, status: np.ndarray, quality_weight: float,

@@ -12,6 +12,35 @@ from __future__ import annotations
 
 import numpy as np
 
+from relsim.params import P, Section
+
+
+class ChurnParams(Section):
+    """The ``behaviour`` parameters that the churn, switching and win-back rules read."""
+
+    base_churn: float = P(0.01, 0.0, 1.0, unit="probability per week",
+                          doc="weekly churn hazard at neutral commitment (0.5), no better rival "
+                          "and no switching cost", source="calibrated: 10-25% annual churn of "
+                          "committed customers, Reichheld & Sasser 1990 range")
+    churn_heterogeneity: float = P(0.0, 0.0, 1e6, unit="1/concentration",
+                                   doc="spread of individual churn proneness (0 = identical; "
+                                   "beta-distributed, gives shifted-beta-geometric retention)",
+                                   source="Fader & Hardie 2007")
+    commitment_effect: float = P(4.0, 0.0, 50.0, unit="log-hazard per score",
+                                 doc="fall in log churn hazard per unit commitment above 0.5",
+                                 source="Gustafsson, Johnson & Roos 2005")
+    alternative_effect: float = P(2.0, 0.0, 50.0, unit="log-hazard per utility",
+                                  doc="rise in log hazard per unit attractiveness gap to best rival",
+                                  source="Ping 1993 alternative attractiveness")
+    switching_cost_effect: float = P(2.0, 0.0, 50.0, unit="log-hazard per score",
+                                     doc="fall in log hazard per unit switching cost",
+                                     source="Burnham, Frels & Mahajan 2003")
+    switch_share: float = P(0.5, 0.0, 1.0, unit="probability",
+                            doc="probability that a churner who knows a rival switches at once")
+    winback_rate: float = P(0.01, 0.0, 1.0, unit="probability per week",
+                            doc="weekly probability that a lapsed customer returns to a firm",
+                            source="Thomas, Blattberg & Fox 2004")
+
 
 def churn_proneness(mean: float, heterogeneity: float, size: int,
                     rng: np.random.Generator) -> np.ndarray:

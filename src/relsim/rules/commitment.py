@@ -10,6 +10,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from relsim.params import P, Section
+
+
+class CommitmentParams(Section):
+    """The ``behaviour`` parameters that the commitment rules read."""
+
+    commitment_rate: float = P(0.1, 0.0, 1.0, unit="weight per week",
+                               doc="speed at which commitment follows its drivers")
+    commitment_trust_weight: float = P(0.3, 0.0, 1.0, unit="weight", doc="weight of trust",
+                                       source="Morgan & Hunt 1994")
+    commitment_satisfaction_weight: float = P(0.3, 0.0, 1.0, unit="weight",
+                                              doc="weight of satisfaction",
+                                              source="Garbarino & Johnson 1999")
+    commitment_fairness_weight: float = P(0.15, 0.0, 1.0, unit="weight", doc="weight of fairness",
+                                          source="Kumar, Scheer & Steenkamp 1995")
+    commitment_dependence_weight: float = P(0.25, 0.0, 1.0, unit="weight",
+                                            doc="weight of dependence (calculative commitment)",
+                                            source="Gustafsson, Johnson & Roos 2005")
+    asymmetry_penalty: float = P(0.1, 0.0, 1.0, unit="score per score",
+                                 doc="commitment lost per unit of dependence asymmetry",
+                                 source="Kumar, Scheer & Steenkamp 1995")
+
 
 def commitment_target(trust: np.ndarray, satisfaction: np.ndarray, fairness: np.ndarray,
                       dependence: np.ndarray, asymmetry: np.ndarray, w_trust: np.ndarray | float,

@@ -13,6 +13,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from relsim.params import P, Section
+
+
+class ComplaintParams(Section):
+    """The ``behaviour`` parameters that the complaints and recovery rules read."""
+
+    failure_threshold: float = P(0.15, 0.0, 1.0, unit="score",
+                                 doc="shortfall below expectation that counts as a service failure")
+    complaint_prob: float = P(0.3, 0.0, 1.0, unit="probability",
+                              doc="probability that a customer complains after a failure",
+                              source="TARP 1986: most dissatisfied customers do not complain")
+    double_deviation: float = P(0.2, 0.0, 1.0, unit="score",
+                                doc="extra satisfaction lost when a complaint is not resolved",
+                                source="Bitner, Booms & Tetreault 1990")
+
 
 def service_failure(had_encounter: np.ndarray, disconfirmation: np.ndarray,
                     broken: np.ndarray, threshold: float) -> np.ndarray:

@@ -12,7 +12,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from relsim.params import P, Section
 from relsim.stages import COMMITMENT, EXPANSION
+
+
+class DependenceParams(Section):
+    """The ``behaviour`` parameters that the dependence and symmetry rules read."""
+
+    dependence_rate: float = P(0.1, 0.0, 1.0, unit="weight per week",
+                               doc="speed at which dependence follows its drivers")
+    dependence_switching_weight: float = P(0.5, 0.0, 1.0, unit="weight",
+                                           doc="weight of switching costs in dependence")
+    dependence_alternatives_weight: float = P(0.3, 0.0, 1.0, unit="weight",
+                                              doc="weight of few known alternatives in dependence",
+                                              source="Emerson 1962 power-dependence")
+    dependence_stage_weight: float = P(0.2, 0.0, 1.0, unit="weight",
+                                       doc="dependence from integration in expansion/commitment")
 
 
 def dependence_target(switching_cost: np.ndarray, known_alternatives: np.ndarray,

@@ -11,6 +11,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from relsim.params import P, Section
+
+
+class FairnessParams(Section):
+    """The ``behaviour`` parameters that the fairness rules read."""
+
+    fairness_rate: float = P(0.2, 0.0, 1.0, unit="weight per week",
+                             doc="speed at which perceived fairness follows the price comparison "
+                             "(and, per complaint, the justice of its handling)")
+    reference_price_rate: float = P(0.05, 0.0, 1.0, unit="weight per purchase",
+                                    doc="speed at which the reference price adapts to prices paid",
+                                    source="Kalyanaram & Winer 1995 adaptation level")
+    fairness_at_reference: float = P(0.75, 0.0, 1.0, unit="score",
+                                     doc="fairness of paying exactly the reference price",
+                                     source="Bolton, Warlop & Alba 2003: reference prices are "
+                                     "judged fair")
+    price_fairness_slope: float = P(2.0, 0.0, 20.0, unit="score per relative price",
+                                    doc="fairness lost per unit relative price above reference",
+                                    source="Xia, Monroe & Cox 2004")
+    peer_fairness_slope: float = P(3.0, 0.0, 20.0, unit="score per relative price",
+                                   doc="fairness lost per unit relative price above what peers pay",
+                                   source="Fehr & Schmidt 1999 disadvantageous inequity")
+
 
 def price_fairness_target(price_paid: np.ndarray, reference_price: np.ndarray,
                           peer_price: np.ndarray, neutral: float, ref_slope: float,

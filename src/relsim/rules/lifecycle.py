@@ -11,7 +11,32 @@ from __future__ import annotations
 
 import numpy as np
 
+from relsim.params import P, Section
 from relsim.stages import AWARENESS, COMMITMENT, EXPANSION, EXPLORATION, is_active
+
+
+class LifecycleParams(Section):
+    """The ``behaviour`` parameters that the lifecycle rules read."""
+
+    exploration_weeks: int = P(4, 1, 520, unit="weeks",
+                               doc="minimum tenure before exploration can become awareness",
+                               source="Dwyer, Schurr & Oh 1987")
+    exploration_failure: float = P(0.25, 0.0, 1.0, unit="score",
+                                   doc="transaction satisfaction below which exploration ends",
+                                   source="seeds: a failed test ends the relationship")
+    awareness_trust: float = P(0.45, 0.0, 1.0, unit="score",
+                               doc="trust needed to leave exploration for awareness")
+    expansion_commitment: float = P(0.55, 0.0, 1.0, unit="score",
+                                    doc="commitment needed to enter expansion")
+    commitment_commitment: float = P(0.65, 0.0, 1.0, unit="score",
+                                     doc="commitment needed to enter the commitment stage")
+    stage_hysteresis: float = P(0.1, 0.0, 1.0, unit="score",
+                                doc="drop below a threshold that moves a customer one stage back")
+    expansion_growth: float = P(0.02, 0.0, 1.0, unit="share per week",
+                                doc="growth of basket size per week in expansion",
+                                source="Dwyer, Schurr & Oh 1987; Reinartz & Kumar 2003")
+    max_basket_multiple: float = P(2.0, 1.0, 100.0, unit="ratio",
+                                   doc="cap on basket growth relative to the segment basket")
 
 
 def failed_exploration(stage: np.ndarray, encounter_satisfaction: np.ndarray,

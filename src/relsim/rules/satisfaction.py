@@ -12,6 +12,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from relsim.params import P, Section
+
+
+class SatisfactionParams(Section):
+    """The ``behaviour`` parameters that the satisfaction and expectation rules read."""
+
+    loss_aversion: float = P(2.25, 1.0, 5.0, unit="ratio",
+                             doc="weight of a negative disconfirmation relative to a positive one",
+                             source="Tversky & Kahneman 1992")
+    disconfirmation_gain: float = P(1.0, 0.0, 5.0, unit="score per score",
+                                    doc="slope of transaction satisfaction in disconfirmation",
+                                    source="Oliver 1980")
+    satisfaction_rate: float = P(0.2, 0.0, 1.0, unit="weight per encounter",
+                                 doc="weight of the latest encounter in cumulative satisfaction",
+                                 source="Johnson, Anderson & Fornell 1995 cumulative satisfaction")
+    expectation_rate: float = P(0.3, 0.0, 1.0, unit="weight per encounter",
+                                doc="weight of the latest experience in next expectation",
+                                source="adaptive expectations, Boulding et al. 1993")
+
 
 def experienced_quality(mean: np.ndarray, sd: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Quality experienced in an encounter: the firm's mean plus its spread times a normal draw.

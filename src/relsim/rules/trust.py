@@ -9,6 +9,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from relsim.params import P, Section
+
+
+class TrustParams(Section):
+    """The ``behaviour`` parameters that the trust rules read."""
+
+    trust_gain: float = P(0.05, 0.0, 1.0, unit="share of headroom",
+                          doc="share of the distance to full trust gained by a kept promise",
+                          source="Slovic 1993 asymmetry principle")
+    trust_loss: float = P(0.2, 0.0, 1.0, unit="share of trust",
+                          doc="share of trust lost by a broken promise",
+                          source="Slovic 1993; Morgan & Hunt 1994")
+    initial_trust: float = P(0.5, 0.0, 1.0, unit="score", doc="trust in a new supplier")
+
 
 def promise_outcome(u: np.ndarray, reliability: np.ndarray) -> np.ndarray:
     """A promise made at an encounter is kept with the firm's reliability: kept = u < reliability."""

@@ -12,6 +12,36 @@ from __future__ import annotations
 
 import numpy as np
 
+from relsim.params import P, Section
+
+
+class WordOfMouthParams(Section):
+    """The ``behaviour`` parameters that the word of mouth rules read."""
+
+    talk_prob: float = P(0.1, 0.0, 1.0, unit="probability per week",
+                         doc="weekly chance of talking about the firm at average talkativeness")
+    unhappy_talk_boost: float = P(2.0, 0.0, 20.0, unit="ratio",
+                                  doc="extra talking per unit dissatisfaction below neutral",
+                                  source="Anderson 1998: dissatisfied customers talk more")
+    happy_talk_boost: float = P(0.5, 0.0, 20.0, unit="ratio",
+                                doc="extra talking per unit satisfaction above neutral",
+                                source="Anderson 1998")
+    negativity_weight: float = P(2.0, 1.0, 10.0, unit="ratio",
+                                 doc="weight of a negative message relative to a positive one",
+                                 source="Baumeister et al. 2001 bad is stronger than good")
+    wom_attitude_rate: float = P(0.05, 0.0, 1.0, unit="score per message",
+                                 doc="shift of a listener's attitude to the named firm per message")
+    wom_expectation_rate: float = P(0.02, 0.0, 1.0, unit="score per message",
+                                    doc="shift of a customer's expectation per message about the firm")
+    wom_trust_rate: float = P(0.01, 0.0, 1.0, unit="score per message",
+                              doc="shift of a customer's trust per message about the firm")
+    promoter_satisfaction: float = P(0.7, 0.0, 1.0, unit="score",
+                                     doc="satisfaction from which a customer is an NPS promoter "
+                                     "(scores 9-10 of 'would you recommend')",
+                                     source="Reichheld 2003 net promoter score")
+    detractor_satisfaction: float = P(0.5, 0.0, 1.0, unit="score",
+                                      doc="satisfaction below which a customer is an NPS detractor")
+
 
 def talk_probability(talkativeness: np.ndarray, satisfaction: np.ndarray, base: float,
                      unhappy_boost: float, happy_boost: float) -> np.ndarray:

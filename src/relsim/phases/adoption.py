@@ -1,0 +1,67 @@
+"""Phase 3: prospects adopt by advertising or by imitating customer neighbours (Bass at
+the level of individuals), then choose a firm; advertising reaches customers (ODD 7.5)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from relsim.draws import U_ADOPT, U_ADOPT_CHOICE, U_SOURCE, WeekDraws
+from relsim.phases import outlook
+from relsim.phases.market import Market
+from relsim.rules import adoption, choice
+from relsim.stages import PROSPECT
+
+
+def adopt(model: Market, u: WeekDraws) -> None:
+    """Prospects adopt with hazard p + q * (share of customer neighbours); an adopter by
+    advertising picks a firm in proportion to advertising weight times logit weight, an
+    adopter by word of mouth in proportion to its neighbours who are the firm's customers
+    times logit weight.  Then advertising reaches customers."""
+    c, a, ev = model.customers, model.config.adoption, model.events
+    members = model.listening.heard["members"]
+    prospects = np.flatnonzero(c.stage == PROSPECT) if a.enabled else np.zeros(0, np.intp)
+    share = (members.sum(axis=0)[prospects]
+             / np.maximum(model.network.degree[prospects], 1))  # customer neighbours
+    adopt = u[U_ADOPT, prospects] < adoption.adoption_hazard(a.p_per_year, a.q_per_year, share)
+    adopting, share = prospects[adopt], share[adopt]
+    from_ads = u[U_SOURCE, adopting] < adoption.advertising_share(a.p_per_year, a.q_per_year,
+                                                                   share)
+    advertising = model.firm_array("advertising")
+    scale = np.where(from_ads[None, :], advertising[:, None], members[:, adopting])
+    in_market = model.firms_in_market()[:, None]
+    value = outlook.utility(model, adopting)
+    picked = choice.choose(choice.logit_weights(value) * scale * in_market,
+                           u[U_ADOPT_CHOICE, adopting])
+    found = picked >= 0
+    adopting, picked, from_ads = adopting[found], picked[found], from_ads[found]
+    value = value[:, found]
+    ev.adopted_ad[adopting[from_ads]] = picked[from_ads]
+    ev.adopted_wom[adopting[~from_ads]] = picked[~from_ads]
+    ev.churn_hazard[adopting] = outlook.churn_hazard(model, adopting, value)
+    model.start_relationships_at(adopting, picked)
+    advertise(model)
+
+
+def advertise(model: Market) -> None:
+    """Each firm's advertising reaches customers with probability ``ad_awareness_rate``
+    times its weight: they learn of the firm and their attitude moves toward its promise
+    (Vakratsas & Ambler 1999)."""
+    c, b = model.customers, model.config.behaviour
+    reach = b.ad_awareness_rate * model.firm_array("advertising")
+    promise = model.firm_array("promise")
+    for f in range(model.n_firms):
+        idx = reached(model, reach[f])
+        c.aware[f, idx] = True
+        c.attitude[f, idx] += b.ad_attitude_rate * (promise[f] - c.attitude[f, idx])
+
+
+def reached(model: Market, probability: float) -> np.ndarray:
+    """Customers reached, each independently with ``probability``: increasing indices.
+
+    Draws how many are reached (binomial), then which ones (uniformly without
+    replacement): the same distribution as one Bernoulli draw per customer, at a cost
+    proportional to the customers reached.
+    """
+    rng, n = model.dynamics_rng, model.customers.n
+    count = rng.binomial(n, min(max(probability, 0.0), 1.0))
+    return np.sort(rng.choice(n, count, replace=False, shuffle=False))

@@ -1,0 +1,54 @@
+"""What the phases of a week read and change: the model's state, as a protocol.
+
+:class:`~relsim.model.RelationshipModel` satisfies :class:`Market`; the phase
+functions are written against it, so they depend on the model's state, not on
+the model class.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from relsim.config import ModelConfig
+from relsim.customers import Customers
+from relsim.events import Events
+from relsim.network import SocialNetwork
+from relsim.phases.listening import Listening
+from relsim.policyhost import PolicyHost
+from relsim.records import Records
+
+
+class Market(Protocol):
+    """The state a week's phases work on."""
+
+    config: ModelConfig
+    customers: Customers
+    events: Events
+    """This week's events (a fresh set each week)."""
+    network: SocialNetwork
+    records: Records
+    policies: PolicyHost
+    listening: Listening
+    """What each customer heard from its neighbours last week."""
+    dynamics_rng: np.random.Generator
+    """The stream of draws that are not in the week's fixed block (advertising reach)."""
+    trust_loss: np.ndarray
+    """Share of trust a broken promise costs each customer (fixed traits and parameters)."""
+    week_switching_cost: np.ndarray
+    """Each customer's switching cost at the start of the week (NaN: not in a relationship)."""
+    steps: int
+    n_firms: int
+
+    def firm_array(self, lever: str) -> np.ndarray:
+        """One lever of every firm's offer this week, as an array over firms."""
+
+    def firms_in_market(self) -> np.ndarray:
+        """1.0 for the firms in the market this week, 0.0 for those yet to enter."""
+
+    def start_relationships_at(self, idx: np.ndarray, firm: np.ndarray) -> None:
+        """Customers ``idx`` start exploring firms ``firm``."""
+
+    def end_relationships_at(self, idx: np.ndarray, reason: str) -> None:
+        """Customers ``idx`` leave their firm."""
