@@ -284,7 +284,7 @@ def test_reader_guide_names_every_file_plot_and_outcome():
 
 def test_interrupted_report_leaves_nothing_half_written_and_rerun_completes(tmp_path,
                                                                             monkeypatch, capsys):
-    import relsim.report as report_module
+    import relsim.report.files as report_module
 
     small = reduced(SCENARIOS[0], tmp_path, n_customers=150)
     out = tmp_path / "out"

@@ -15,8 +15,7 @@ from relsim.overrides import apply_overrides
 from relsim.run import RunResult, replication_seed, run, run_one
 from relsim.scenario import Scenario, ScenarioError, load_scenario
 from relsim.stages import Stage
-
-__version__ = "0.1.0"
+from relsim.version import __version__
 
 __all__ = [
     "ModelConfig",

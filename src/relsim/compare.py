@@ -56,7 +56,7 @@ JobKey = tuple[str, int]
 def run_key(config: ModelConfig, seed: int) -> str:
     """Hash of everything a run's tables depend on besides the replication number: the relsim
     version, the configuration, the contents of its edge-list file and the root seed."""
-    from relsim import __version__
+    from relsim.version import __version__
 
     edges = config.network.path
     data = {"relsim": __version__, "config": config.model_dump(mode="json"), "seed": seed,

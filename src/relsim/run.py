@@ -10,6 +10,7 @@ so results do not depend on how runs are spread over workers.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,9 @@ import pandas as pd
 
 from relsim.config import ModelConfig
 from relsim.model import RelationshipModel
-from relsim.overrides import apply_overrides
+from relsim.overrides import ParameterError, apply_overrides
+from relsim.retention import cohort_retention
+from relsim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 
 TABLES = ("firms", "market", "transactions", "relationships", "cohorts", "customers", "trace")
 
@@ -54,29 +57,6 @@ class RunResult:
                       for name in TABLES}, config=results[0].config if results else None)
 
 
-def cohort_retention(relationships: pd.DataFrame, horizon: int) -> pd.DataFrame:
-    """Retention by acquisition cohort: share of a cohort's first relationships still running.
-
-    A cohort is the customers a firm acquired (first relationship) in one step;
-    ``retained`` at ``age`` counts those whose first relationship had not ended
-    ``age`` weeks after it started.  Ages run while the cohort is observed.
-    """
-    first = relationships[relationships["first"] & (relationships["start"] > 0)]
-    if first.empty:
-        return pd.DataFrame(columns=["firm", "cohort", "age", "size", "retained", "retention"])
-    end = first["end"].astype("float").fillna(np.inf).to_numpy()
-    start = first["start"].to_numpy()
-    rows = []
-    for (firm, cohort), idx in first.groupby(["firm", "start"], observed=True).indices.items():
-        ages = np.arange(0, horizon - cohort + 1)
-        lifetimes = end[idx] - start[idx]
-        retained = (lifetimes[None, :] > ages[:, None]).sum(axis=1)
-        rows.append(pd.DataFrame({"firm": firm, "cohort": cohort, "age": ages,
-                                  "size": len(idx), "retained": retained,
-                                  "retention": retained / len(idx)}))
-    return pd.concat(rows, ignore_index=True)
-
-
 def collect(model: RelationshipModel) -> RunResult:
     """Tidy tables from a finished model."""
     dc = model.datacollector
@@ -107,26 +87,49 @@ def run_one(config: ModelConfig, seed: int, replication: int = 0) -> RunResult:
     return result
 
 
-def run(scenario: ModelConfig | Mapping[str, Any] | str | None = None, *, seed: int = 0,
-        replications: int = 1, steps: int | None = None, **params: Any) -> RunResult:
+def run(scenario: ModelConfig | Mapping[str, Any] | str | os.PathLike | None = None, *,
+        seed: int | None = None, replications: int | None = None, steps: int | None = None,
+        **params: Any) -> RunResult:
     """Run a scenario ``replications`` times and return tidy DataFrames.
 
-    ``scenario`` is a :class:`ModelConfig`, a mapping in the YAML layout, a path
-    to a YAML file, or None for the defaults; keyword ``params`` override it
-    (``relsim.run(n_customers=500, trust_loss=0.4, seed=1, replications=5)``).
+    ``scenario`` is a path to a scenario file, a mapping in its layout, a
+    :class:`~relsim.scenario.Scenario` or :class:`ModelConfig`, or None for the defaults;
+    keyword ``params`` override it by path (``relsim.run(n_customers=500, trust_loss=0.4,
+    seed=1, replications=5)``).  ``seed`` and ``replications`` default to the scenario's
+    own (0 and 1 for a bare configuration).  A scenario with variants is a comparison:
+    it is refused with a pointer to :func:`relsim.run_comparison`.
     """
-    from relsim.scenario import load_model_config
-
-    if isinstance(scenario, ModelConfig):
-        config = scenario
-    elif scenario is None:
-        config = ModelConfig()
-    elif isinstance(scenario, Mapping):
-        config = ModelConfig.model_validate(dict(scenario))
+    if scenario is None or isinstance(scenario, ModelConfig) and not isinstance(scenario,
+                                                                                  Scenario):
+        config, defaults = scenario or ModelConfig(), Scenario()
     else:
-        config = load_model_config(scenario)
+        defaults = _scenario(scenario)
+        if defaults.variants:
+            raise ScenarioError(f"{_name(scenario)} has variants "
+                                f"({', '.join(defaults.variant_names())}): compare them with "
+                                "relsim.run_comparison(relsim.load_scenario(...)), or run one "
+                                "variant's configuration from scenario.variant_configs()")
+        config = defaults.model_part()
+    seed = defaults.seed if seed is None else seed
+    replications = defaults.replications if replications is None else replications
+    for name, value, low in (("seed", seed, 0), ("replications", replications, 1)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ParameterError(f"{name}: expected an integer >= {low}, got {value!r}")
     if steps is not None:
         params["steps"] = steps
     config = apply_overrides(config, params)
     return RunResult.concat([run_one(config, replication_seed(seed, r), r)
                              for r in range(replications)])
+
+
+def _scenario(scenario: Any) -> Scenario:
+    """A Scenario from a path, a mapping or a Scenario (validated like a file)."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, Mapping):
+        return validate_scenario(dict(scenario), "scenario mapping")
+    return load_scenario(scenario)
+
+
+def _name(scenario: Any) -> str:
+    return str(scenario) if isinstance(scenario, (str, os.PathLike)) else "the scenario"

@@ -18,7 +18,9 @@ import pandas as pd
 
 from relsim.compare import VARIANT
 from relsim.config import ModelConfig
+from relsim.economics import discount_factor
 from relsim.params import STEPS_PER_YEAR
+from relsim.retention import ends, still_running
 from relsim.scenario import BASELINE
 from relsim.stats import t_interval
 
@@ -88,8 +90,8 @@ def retention_curves(relationships: pd.DataFrame, horizon: int) -> pd.DataFrame:
     steps = np.arange(horizon + 1)
     rows = []
     for key, group in initial.groupby(KEYS, observed=True, sort=True):
-        end = group["end"].astype("float").fillna(np.inf).to_numpy()
-        retained = (end[None, :] > steps[:, None]).sum(axis=1)
+        end = ends(group)
+        retained = still_running(end, steps)  # counted from step 0
         rows.append(pd.DataFrame({VARIANT: key[0], "replication": key[1], "firm": key[2],
                                   "step": steps, "initial": len(end),
                                   "retention": retained / len(end)}))
@@ -106,7 +108,7 @@ def _discount(configs: dict[str, ModelConfig], variants: pd.Series, steps: pd.Se
     """Discount factor (1 + d)^-step of each row, with d the weekly rate of its variant."""
     rate = variants.astype(str).map({v: c.economics.discount_rate_per_step
                                      for v, c in configs.items()})
-    return (1.0 + rate.to_numpy(float)) ** -steps.to_numpy(float)
+    return discount_factor(steps.to_numpy(float), rate.to_numpy(float))
 
 
 def replication_outcomes(firms: pd.DataFrame, relationships: pd.DataFrame,
