@@ -90,6 +90,18 @@ def test_controls_start_from_a_scenarios_values_and_widen_to_show_them(app):
     assert controls["firms__1__policies__loyalty"]["value"] is False
 
 
+def test_the_app_starts_from_a_scenario_variant(app):
+    from relsim.app.cli import load_base
+
+    base, seed, title = load_base(str(ROOT / "scenarios/loyalty_vs_service.yaml"),
+                                  "loyalty-programme")
+    assert (seed, title) == (11, "loyalty-vs-service (loyalty-programme)")
+    assert base.n_customers == 5000 and [p.kind for p in base.firms[0].policies] == ["loyalty"]
+    controls = app["params"].model_controls(base, seed)
+    assert controls["firms__0__policies__loyalty"]["value"] is True
+    assert load_base(None)[0] == ModelConfig()
+
+
 def test_policy_switches_add_keep_and_remove_policies(app):
     base = apply_overrides(ModelConfig(), {"firms__0__policies": [
         {"kind": "transparency"}, {"kind": "loyalty", "start": 10, "points_per_currency": 5.0},
@@ -391,6 +403,16 @@ def test_app_in_chromium_applies_a_slider_steps_and_redraws(browser, tmp_path):
         assert page.locator(".relsim-weeks tr").count() == 1 + 6  # header, weeks 5..0
         _step(page, 1)
         assert page.locator(".relsim-weeks tr").count() == 1 + 7
+
+        page.get_by_role("button", name="▶").click()  # run ...
+        _wait_for_state(page, "s.week >= 14")
+        page.get_by_role("button", name="❚❚").click()  # ... and pause
+        page.get_by_role("button", name="▶").wait_for()
+        page.wait_for_timeout(500)  # a step under way when pausing still completes
+        paused = _state(page)["week"]
+        page.wait_for_timeout(1000)
+        assert _state(page)["week"] == paused
+        _assert_no_error_shown(page)
 
         page.mouse.move(2, 2)
         page.wait_for_timeout(300)
