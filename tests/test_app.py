@@ -220,6 +220,13 @@ def test_the_app_extra_lets_solara_serve_its_assets_offline(app):
     assert offline_problems() == []
 
 
+def test_docs_name_every_control(app):
+    controls = app["params"].model_controls(ModelConfig())
+    keys = [k for k in controls if k != "config" and not k.startswith(("firms__1", "firms__2"))]
+    text = (ROOT / "docs" / "app.md").read_text(encoding="utf-8")
+    assert [k for k in keys if f"`{k}`" not in text] == []
+
+
 # --------------------------------------------------------------------------- CLI
 
 def _relsim_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
