@@ -10,10 +10,9 @@ each view lives in its own module.  The scenario is read from the environment
 from __future__ import annotations
 
 import os
+import warnings
 
 import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
 
 from relsim.app.charts import CHARTS, Chart
 from relsim.app.cli import base_from_environment
@@ -22,6 +21,13 @@ from relsim.app.model import AppModel
 from relsim.app.network_view import NetworkView
 from relsim.app.params import model_controls
 from relsim.app.status import StatusCard
+
+with warnings.catch_warnings():
+    # Solara's hook check flags Mesa's own ComponentsView (a state hook after an early
+    # return) when Mesa is imported; it is Mesa's code, and the message alarms users.
+    warnings.filterwarnings("ignore", message=r"(?s).*ComponentsView: `use_state` found")
+    from mesa.visualization import SolaraViz
+    from mesa.visualization.utils import update_counter
 
 # Reacton's faster renderer (opt-in in reacton 1.11.1, read at each render): it walks the
 # charts' option dictionaries far less, so a step redraws in a fraction of the time.
