@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -287,7 +288,7 @@ def serve(*args: str, log: Path):
         server = subprocess.Popen(
             [sys.executable, "-m", "relsim.app", *args, "--host", "127.0.0.1",
              "--port", str(port), "--no-browser"], stdout=out, stderr=subprocess.STDOUT,
-            cwd=ROOT)
+            cwd=ROOT, start_new_session=True)
     try:
         deadline = time.monotonic() + SERVER_START_SECONDS
         while True:
@@ -301,12 +302,15 @@ def serve(*args: str, log: Path):
             time.sleep(0.2)
         yield f"http://127.0.0.1:{port}/"
     finally:
-        server.terminate()
+        server.terminate()  # relsim app stops its Solara server ...
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        with contextlib.suppress(ProcessLookupError):  # ... and nothing of it is left
+            os.killpg(server.pid, signal.SIGKILL)
+            pytest.fail("relsim app left its server running after SIGTERM")
 
 
 def _state(page) -> dict:

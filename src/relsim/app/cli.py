@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -122,8 +123,37 @@ def command_app(args: argparse.Namespace) -> int:
           "(Ctrl-C stops it)", file=sys.stderr, flush=True)
     server = subprocess.Popen(server_command(args), env=server_environment(args))
     try:
-        return server.wait()
-    except KeyboardInterrupt:
+        with _ExitOnSigterm():
+            return server.wait()
+    finally:  # Ctrl-C, SIGTERM or an error here: the server goes too
+        stop(server)
+
+
+def stop(server: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Terminate ``server`` if it still runs, and kill it after ``timeout`` seconds."""
+    if server.poll() is None:
         server.terminate()
-        server.wait()
-        raise
+        try:
+            server.wait(timeout)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+class _ExitOnSigterm:
+    """Context: SIGTERM raises SystemExit (status 143), so ``finally`` blocks run."""
+
+    def __enter__(self):
+        try:
+            self.previous = signal.signal(signal.SIGTERM, self._exit)
+        except (ValueError, AttributeError):  # not the main thread, or no SIGTERM
+            self.previous = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+    @staticmethod
+    def _exit(signum, frame) -> None:
+        raise SystemExit(128 + signum)
