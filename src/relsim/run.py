@@ -21,6 +21,8 @@ from relsim.config import ModelConfig, apply_overrides
 from relsim.model import RelationshipModel
 
 TABLES = ("firms", "market", "transactions", "relationships", "cohorts", "customers", "trace")
+ON_REQUEST = ("weekly_truth",)
+"""Tables recorded only when asked for (``record.truth``); None otherwise."""
 
 
 def replication_seed(seed: int, replication: int) -> int:
@@ -41,16 +43,20 @@ class RunResult:
     customers: pd.DataFrame
     trace: pd.DataFrame
     config: ModelConfig | None = field(default=None, repr=False)
+    weekly_truth: pd.DataFrame | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """All tables by name."""
-        return {name: getattr(self, name) for name in TABLES}
+        """All tables by name (those recorded on request only when recorded)."""
+        return {name: getattr(self, name) for name in TABLES + ON_REQUEST
+                if getattr(self, name) is not None}
 
     @classmethod
     def concat(cls, results: list[RunResult]) -> RunResult:
-        """Stack the tables of several runs."""
+        """Stack the tables of several runs (a table recorded on request: if every run has it)."""
+        names = list(TABLES) + [name for name in ON_REQUEST
+                                if results and all(getattr(r, name) is not None for r in results)]
         return cls(**{name: pd.concat([getattr(r, name) for r in results], ignore_index=True)
-                      for name in TABLES}, config=results[0].config if results else None)
+                      for name in names}, config=results[0].config if results else None)
 
 
 def cohort_retention(relationships: pd.DataFrame, horizon: int) -> pd.DataFrame:
@@ -93,6 +99,7 @@ def collect(model: RelationshipModel) -> RunResult:
         customers=model.records.customers_frame(model),
         trace=model.records.trace_frame(),
         config=model.config,
+        weekly_truth=model.records.truth_frame(names),
     )
 
 
