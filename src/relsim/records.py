@@ -191,9 +191,9 @@ class Records:
         if not self.config.truth:
             return None
         names = ("customer", "firm", "start", "step", "purchase_prob", "churn_hazard", "bought")
-        empty = (np.int32, np.int16, np.int32, np.int32, np.float64, np.float64, bool)
+        dtypes = (np.int32, np.int16, np.int32, np.int32, np.float64, np.float64, bool)
         cols = [np.concatenate([part[k] for part in self._truth]) if self._truth
-                else np.zeros(0, dtype=dtype) for k, dtype in enumerate(empty)]
+                else np.zeros(0, dtype=dtype) for k, dtype in enumerate(dtypes)]
         frame = pd.DataFrame(dict(zip(names, cols, strict=True)))
         frame["firm"] = pd.Categorical.from_codes(cols[1].astype(np.int16), firm_names)
         return frame
