@@ -179,8 +179,8 @@ class Records:
         """The trace of chosen customers, one row per customer and step."""
         return pd.DataFrame(self._trace_rows)
 
-    def truth_frame(self, firm_names: list[str]) -> pd.DataFrame | None:
-        """The weekly truth (``record.truth``), or None when it was not recorded.
+    def truth_frame(self, firm_names: list[str]) -> pd.DataFrame:
+        """The weekly truth (``record.truth``; an empty frame without columns if not recorded).
 
         One row per relationship and week from its start (week 1 for the initial base) to
         its end (or the horizon): customer, firm, start (the relationship's start step),
@@ -189,7 +189,7 @@ class Records:
         encounters), bought.
         """
         if not self.config.truth:
-            return None
+            return pd.DataFrame()
         names = ("customer", "firm", "start", "step", "purchase_prob", "churn_hazard", "bought")
         dtypes = (np.int32, np.int16, np.int32, np.int32, np.float64, np.float64, bool)
         cols = [np.concatenate([part[k] for part in self._truth]) if self._truth

@@ -22,7 +22,9 @@ from relsim.model import RelationshipModel
 
 TABLES = ("firms", "market", "transactions", "relationships", "cohorts", "customers", "trace")
 ON_REQUEST = ("weekly_truth",)
-"""Tables recorded only when asked for (``record.truth``); None otherwise."""
+"""Tables recorded only when asked for (``record.truth``): empty, without columns, otherwise
+(as ``customers`` without ``record.customers``).  A run carries them; a comparison does not
+yet (None), so ``relsim run`` does not write them."""
 
 
 def replication_seed(seed: int, replication: int) -> int:
@@ -46,13 +48,13 @@ class RunResult:
     weekly_truth: pd.DataFrame | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """All tables by name (those recorded on request only when recorded)."""
+        """All tables by name (those of ON_REQUEST when carried: not None)."""
         return {name: getattr(self, name) for name in TABLES + ON_REQUEST
                 if getattr(self, name) is not None}
 
     @classmethod
     def concat(cls, results: list[RunResult]) -> RunResult:
-        """Stack the tables of several runs (a table recorded on request: if every run has it)."""
+        """Stack the tables of several runs (those of ON_REQUEST if every run carries them)."""
         names = list(TABLES) + [name for name in ON_REQUEST
                                 if results and all(getattr(r, name) is not None for r in results)]
         return cls(**{name: pd.concat([getattr(r, name) for r in results], ignore_index=True)

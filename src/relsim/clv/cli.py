@@ -45,7 +45,6 @@ class RunTables:
     transactions: pd.DataFrame
     relationships: pd.DataFrame
     market: pd.DataFrame
-    weekly_truth: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------- reading a run

@@ -232,9 +232,10 @@ def clv_weekly_truth(result: Any, *, firm: str | None = None, start: Any = DEFAU
     purchase_prob, churn_hazard, bought and left_censored (the relationship started at step 0).
     """
     weekly = getattr(result, "weekly_truth", None)
-    if weekly is None:
-        raise ClvInputError("no weekly truth: run with record.truth on (relsim.run(..., "
-                            "record__truth=True), or 'record: {truth: true}' in a scenario)")
+    if weekly is None or "purchase_prob" not in weekly.columns:
+        raise ClvInputError("no weekly truth: record it with record.truth on "
+                            "(relsim.run(..., record__truth=True)); comparisons and "
+                            "`relsim run` do not carry it yet")
     rel = _relationships(result)
     weekly = select_firm(weekly, firm, firm_names(rel))
     out = weekly[_groups(weekly) + ["firm", "customer"]].copy()
