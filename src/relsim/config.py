@@ -235,6 +235,8 @@ class RecordConfig(Section):
     transactions: bool = P(True, doc="keep the transaction log (customer, firm, step, amount)")
     customers: bool = P(True, doc="output the final state and lifetime values of every customer")
     trace: list[int] = P([], doc="customer ids whose state and events are traced step by step")
+    truth: bool = P(False, doc="keep the weekly truth: each customer's true purchase probability "
+                    "and churn hazard in every week of a relationship (to score CLV models)")
 
 
 class ModelConfig(Section):

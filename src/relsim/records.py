@@ -6,7 +6,11 @@
   how it ended, whether it was the customer's first), from which retention by
   acquisition cohort is computed;
 * the trace of chosen customers: their state and the events that moved it,
-  step by step, to follow one relationship through its lifecycle.
+  step by step, to follow one relationship through its lifecycle;
+* on request (``record.truth``), the weekly truth: for every relationship
+  and every week it lasted, the customer's true purchase probability and
+  churn hazard that week, against which a CLV model's predictions can be
+  scored (:mod:`relsim.clv`).
 
 Chunks are appended as numpy arrays each step (no per-customer Python loop)
 and turned into pandas DataFrames at the end.
@@ -18,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from relsim.config import RecordConfig
-from relsim.stages import STAGE_NAMES
+from relsim.stages import STAGE_NAMES, is_active
 
 TRACE_STATE = ("segment", "stage", "firm", "tenure", "trust", "satisfaction", "expectation", "fairness",
                "dependence", "commitment", "basket", "price_paid", "loyalty_points")
@@ -48,6 +52,8 @@ class Records:
         self._trace_ids = np.asarray(config.trace, dtype=np.int64)
         self._trace_rows: list[dict] = []
         self._stage_before: np.ndarray | None = None
+        self._truth: list[tuple[np.ndarray, ...]] = []
+        self._truth_step = -1  # the last step whose encounter-phase truth is recorded
 
     # ---------------------------------------------------------------- hooks
     def relationships_started(self, idx: np.ndarray, first: np.ndarray) -> None:
@@ -60,15 +66,44 @@ class Records:
         self._ended.append((idx.astype(np.int32), c.firm[idx].copy(), c.started_step[idx].copy(),
                             np.full(len(idx), model.steps, dtype=np.int32),
                             np.full(len(idx), reason), self._first[idx].copy()))
+        if self.config.truth and self._truth_step != model.steps:
+            # ended before this week's encounters (churn): the week's row, without a purchase
+            c, at_risk = model.customers, reason == "churn"
+            hazard = model.events.churn_hazard[idx] if at_risk else np.full(len(idx), np.nan)
+            self._truth.append((idx.astype(np.int32), c.firm[idx].copy(),
+                                c.started_step[idx].copy(), np.full(len(idx), model.steps,
+                                                                    dtype=np.int32),
+                                np.zeros(len(idx)), hazard.astype(np.float64),
+                                np.zeros(len(idx), dtype=bool)))
 
     def transactions(self, model, bought: np.ndarray) -> None:
-        """Append this step's purchases to the transaction log."""
+        """Append this step's purchases to the transaction log (and the week's truth, if kept)."""
+        if self.config.truth:
+            self._truth_week(model, bought)
         if not self.config.transactions:
             return
         idx = np.flatnonzero(bought).astype(np.int32)
         c = model.customers
         self._transactions.append((model.steps, idx, c.firm[idx].copy(),
                                    c.spend[idx].astype(np.float64)))
+
+    def _truth_week(self, model, bought: np.ndarray) -> None:
+        """Record, for every customer in a relationship at this week's encounters, the
+        relationship (customer, firm, start), its purchase probability and churn hazard this week
+        and whether the customer bought.
+
+        The hazard is ``events.churn_hazard`` (the probability of churning this week, from the
+        state at the start of the week, which the customer survived); it is NaN in the week a
+        relationship starts, since churn is drawn before relationships start.
+        """
+        c, step = model.customers, model.steps
+        idx = np.flatnonzero(is_active(c.stage)).astype(np.int32)
+        started = c.started_step[idx].copy()
+        hazard = np.where(started == step, np.nan, model.events.churn_hazard[idx])
+        self._truth.append((idx, c.firm[idx].copy(), started, np.full(len(idx), step,
+                                                                        dtype=np.int32),
+                            c.purchase_prob[idx].astype(np.float64), hazard, bought[idx].copy()))
+        self._truth_step = step
 
     def before_step(self, model) -> None:
         """Note stages at the start of the step (for stage changes in the trace)."""
@@ -149,3 +184,22 @@ class Records:
     def trace_frame(self) -> pd.DataFrame:
         """The trace of chosen customers, one row per customer and step."""
         return pd.DataFrame(self._trace_rows)
+
+    def truth_frame(self, firm_names: list[str]) -> pd.DataFrame:
+        """The weekly truth (``record.truth``; an empty frame without columns if not recorded).
+
+        One row per relationship and week from its start (week 1 for the initial base) to
+        its end (or the horizon): customer, firm, start (the relationship's start step),
+        step, purchase_prob (0 in a week it ended by churn, before any purchase),
+        churn_hazard (NaN in the week it started, or ended other than by churn before the
+        encounters), bought.
+        """
+        if not self.config.truth:
+            return pd.DataFrame()
+        names = ("customer", "firm", "start", "step", "purchase_prob", "churn_hazard", "bought")
+        dtypes = (np.int32, np.int16, np.int32, np.int32, np.float64, np.float64, bool)
+        cols = [np.concatenate([part[k] for part in self._truth]) if self._truth
+                else np.zeros(0, dtype=dtype) for k, dtype in enumerate(dtypes)]
+        frame = pd.DataFrame(dict(zip(names, cols, strict=True)))
+        frame["firm"] = pd.Categorical.from_codes(cols[1].astype(np.int16), firm_names)
+        return frame

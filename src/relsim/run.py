@@ -25,6 +25,10 @@ from relsim.retention import cohort_retention
 from relsim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 
 TABLES = ("firms", "market", "transactions", "relationships", "cohorts", "customers", "trace")
+ON_REQUEST = ("weekly_truth",)
+"""Tables recorded only when asked for (``record.truth``): empty, without columns, otherwise
+(as ``customers`` without ``record.customers``).  A run carries them; a comparison does not
+yet (None), so ``relsim run`` does not write them."""
 
 
 def replication_seed(seed: int, replication: int) -> int:
@@ -45,16 +49,20 @@ class RunResult:
     customers: pd.DataFrame
     trace: pd.DataFrame
     config: ModelConfig | None = field(default=None, repr=False)
+    weekly_truth: pd.DataFrame | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """All tables by name."""
-        return {name: getattr(self, name) for name in TABLES}
+        """All tables by name (those of ON_REQUEST when carried: not None)."""
+        return {name: getattr(self, name) for name in TABLES + ON_REQUEST
+                if getattr(self, name) is not None}
 
     @classmethod
     def concat(cls, results: list[RunResult]) -> RunResult:
-        """Stack the tables of several runs."""
+        """Stack the tables of several runs (those of ON_REQUEST if every run carries them)."""
+        names = list(TABLES) + [name for name in ON_REQUEST
+                                if results and all(getattr(r, name) is not None for r in results)]
         return cls(**{name: pd.concat([getattr(r, name) for r in results], ignore_index=True)
-                      for name in TABLES}, config=results[0].config if results else None)
+                      for name in names}, config=results[0].config if results else None)
 
 
 def collect(model: RelationshipModel) -> RunResult:
@@ -74,6 +82,7 @@ def collect(model: RelationshipModel) -> RunResult:
         customers=model.records.customers_frame(model),
         trace=model.records.trace_frame(),
         config=model.config,
+        weekly_truth=model.records.truth_frame(names),
     )
 
 
