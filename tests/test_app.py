@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from relsim.config import ModelConfig, apply_overrides, parameter_table
+from relsim.config import ModelConfig, parameter_table
+from relsim.overrides import apply_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOT = ROOT / "docs" / "app.png"

@@ -16,7 +16,8 @@ from pydantic import ValidationError
 from relsim.app.history import CustomerHistory
 from relsim.app.network_view import MAX_NODES, draw_sample
 from relsim.app.params import split_policy_controls
-from relsim.config import ModelConfig, apply_overrides
+from relsim.config import ModelConfig
+from relsim.overrides import apply_overrides
 from relsim.model import RelationshipModel
 
 
