@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import field_validator, model_validator
 
 from relsim.network import NETWORK_KINDS, check_network_parameters
-from relsim.params import STEPS_PER_YEAR, P, Section, parameter_table
+from relsim.params import STEPS_PER_YEAR, Name, P, Section, parameter_table
 from relsim.policies import AnyPolicyConfig
 from relsim.rules.choice import ChoiceParams
 from relsim.rules.churn import ChurnParams
@@ -78,7 +78,7 @@ class AdoptionConfig(Section):
 class FirmConfig(Section):
     """One competing firm: its offer and how well it delivers (its levers)."""
 
-    name: str = P("firm", doc="firm name used in outputs")
+    name: Name = P("firm", doc="firm name used in outputs (1 to 64 characters, one line)")
     quality: float = P(0.7, 0.0, 1.0, unit="score",
                        doc="mean experienced quality of a service encounter",
                        source="design scale; Oliver 1980 performance")
@@ -159,7 +159,7 @@ class SegmentConfig(Section):
 
     preset: Literal["b2c", "b2b", "status_seeker"] | None = P(
         None, doc="segment type whose defaults to start from (b2c, b2b, status_seeker)")
-    name: str = P("b2c", doc="segment name")
+    name: Name = P("b2c", doc="segment name")
     share: float = P(1.0, 0.0, 1.0, unit="share", doc="share of customers in this segment")
     price_sensitivity: float = P(0.5, 0.0, 1.0, unit="score", doc="mean price sensitivity",
                                  source="Kalyanaram & Winer 1995")

@@ -6,9 +6,10 @@ own parameters without importing the whole schema.
 
 from __future__ import annotations
 
-from typing import Any
+import unicodedata
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
 
 STEPS_PER_YEAR = 52
@@ -20,6 +21,22 @@ def P(default: Any, lo: float | None = None, hi: float | None = None, *, unit: s
     """Declare one parameter: default, closed range [lo, hi], unit, doc and source."""
     extra = {"unit": unit, "source": source}
     return Field(default, ge=lo, le=hi, description=doc, json_schema_extra=extra)
+
+
+def _check_name(name: str) -> str:
+    """A name shown in tables and reports: 1 to 64 characters, not blank, no line breaks
+    or other control characters."""
+    if not name.strip():
+        raise ValueError("a name must not be empty or blank")
+    if len(name) > 64:
+        raise ValueError(f"a name has at most 64 characters, got {len(name)}")
+    if any(unicodedata.category(ch)[0] == "C" for ch in name):
+        raise ValueError(f"a name must be one line without control characters, got {name!r}")
+    return name
+
+
+Name = Annotated[str, AfterValidator(_check_name)]
+"""A firm, segment or scenario name (see :func:`_check_name`)."""
 
 
 class Section(BaseModel):

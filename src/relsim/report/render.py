@@ -38,13 +38,19 @@ def _cell(value) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
+def _md(text: str) -> str:
+    """Text for Markdown: HTML characters escaped (a name such as ``<b>A</b>`` stays text in
+    every renderer) and line breaks folded (a name can never break a table)."""
+    return " ".join(html.escape(text, quote=False).splitlines())
+
+
 def markdown_table(frame: pd.DataFrame) -> str:
     """A DataFrame as a Markdown pipe table, its index as the first column."""
     head = [frame.index.name or "", *map(str, frame.columns)]
     rows = [[_cell(i), *map(_cell, row)] for i, row in zip(frame.index, frame.to_numpy())]
 
     def line(cells):
-        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+        return "| " + " | ".join(_md(c).replace("|", "\\|") for c in cells) + " |"
 
     return "\n".join([line(head), "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|",
                       *map(line, rows)])
@@ -55,20 +61,20 @@ def to_markdown(blocks: list[Block]) -> str:
     out = []
     for kind, *rest in blocks:
         if kind == "h1":
-            out.append(f"# {rest[0]}")
+            out.append(f"# {_md(rest[0])}")
         elif kind == "h2":
-            out.append(f"## {rest[0]}")
+            out.append(f"## {_md(rest[0])}")
         elif kind == "p":
-            out.append(rest[0])
+            out.append(_md(rest[0]))
         elif kind == "quote":
-            out.append("\n".join(f"> {line}".rstrip() for line in rest[0].splitlines()))
+            out.append("\n".join(f"> {_md(line)}".rstrip() for line in rest[0].splitlines()))
         elif kind == "list":
-            out.append("\n".join(f"- {item}" for item in rest[0]))
+            out.append("\n".join(f"- {_md(item)}" for item in rest[0]))
         elif kind == "table":
             out.append(markdown_table(rest[0]))
         elif kind == "image":
             name, caption = rest
-            out.append(f"![{caption}](plots/{name})\n\n*{caption}*")
+            out.append(f"![{_md(caption)}](plots/{name})\n\n*{_md(caption)}*")
         else:
             raise ValueError(f"unknown report block {kind!r}")
     return "\n\n".join(out) + "\n"

@@ -15,6 +15,10 @@ import numpy as np
 from relsim.params import P, Section
 
 
+MAX_LOG_MULTIPLIER = 700.0
+"""Cap on the log hazard multiplier (exp(700) ~ 1e304, below float overflow)."""
+
+
 class ChurnParams(Section):
     """The ``behaviour`` parameters that the churn, switching and win-back rules read."""
 
@@ -67,7 +71,8 @@ def churn_hazard(proneness: np.ndarray, commitment: np.ndarray, rival_gap: np.nd
     log_multiplier = (-commitment_effect * (commitment - 0.5)
                       + alternative_effect * np.maximum(0.0, rival_gap)
                       - switching_cost_effect * switching_cost)
-    return np.minimum(1.0, proneness * np.exp(log_multiplier))
+    # capped below float overflow, so a proneness of 0 gives 0, never 0 * inf = NaN
+    return np.minimum(1.0, proneness * np.exp(np.minimum(log_multiplier, MAX_LOG_MULTIPLIER)))
 
 
 def survival_closed_form(retention: float, t: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from pydantic import (
 
 from relsim.config import ModelConfig
 from relsim.inputs import InputError
-from relsim.params import P, parameter_table
+from relsim.params import Name, P, parameter_table
 from relsim.scenario.variants import BASELINE, build_variants
 from relsim.yamlio import dotted
 
@@ -63,7 +63,7 @@ def _variants_json_schema() -> dict[str, Any]:
 class Scenario(ModelConfig):
     """A scenario file: the model configuration, how to run it, and its variants."""
 
-    name: str = P("scenario", doc="scenario name, used in reports")
+    name: Name = P("scenario", doc="scenario name, used in reports")
     description: str = P("", doc="what question the scenario answers")
     seed: int = P(0, 0, 2**63 - 1, doc="root seed of all randomness")
     replications: int = P(1, 1, 10_000, doc="independent replications (derived seeds)")
