@@ -43,6 +43,7 @@ class Events:
     bought: np.ndarray = _flag("had an encounter (purchase)")
     kept: np.ndarray = _flag("promise kept")
     broken: np.ndarray = _flag("promise broken")
+    failed: np.ndarray = _flag("service failure: far below expectation or a broken promise")
     complained: np.ndarray = _flag("complained")
     resolved: np.ndarray = _flag("complaint resolved")
     churn_hazard: np.ndarray = _value("weekly churn hazard at the start of the week (customers "

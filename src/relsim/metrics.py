@@ -19,23 +19,17 @@ import numpy as np
 from relsim.economics import discount_factor
 from relsim.policies import POLICY_CLASSES
 from relsim.stages import ACTIVE_STAGES, DISSOLUTION, PROSPECT, STAGE_NAMES
+from relsim.tables import FIRMS, MARKET
 
 STATE_MEANS = ("trust", "satisfaction", "expectation", "fairness", "dependence", "commitment")
 
-FIRM_METRICS = (
-    "firm", *[f"n_{s}" for s in STAGE_NAMES if s != "prospect"], "customers", "market_share",
-    "adoptions_advertising", "adoptions_wom", "churn", "exploration_failures", "switches_out",
-    "switches_in", "winbacks", "returns", *[f"mean_{s}" for s in STATE_MEANS], "mean_asymmetry",
-    "nps", "wom_positive", "wom_negative", "encounters", "promises_kept", "promises_broken",
-    "complaints", "recoveries", "revenue", "gross_margin", "acquisition_cost", "service_cost",
-    *[f"cost_{kind}" for kind in POLICY_CLASSES], "policy_cost", "profit", "discounted_profit",
-    "customer_equity",
-)
-"""Names of the per-firm metrics, in output column order."""
+_KEYS = ("replication", "seed", "step")
+FIRM_METRICS = tuple(c.name for c in FIRMS if c.name not in _KEYS)
+"""Names of the per-firm metrics, in output column order (declared in :mod:`relsim.tables`)."""
 
-MARKET_METRICS = ("prospects", "customers", "lapsed", "adopted_share", "ever_adopted_share",
-                  "revenue", "wom_positive", "wom_negative")
-"""Names of the market-level metrics."""
+MARKET_METRICS = tuple(c.name for c in MARKET if c.name not in _KEYS)
+"""Names of the market-level metrics, disjoint from the per-firm ones, so that
+``mesa.batch_run``'s rows hold both (declared in :mod:`relsim.tables`)."""
 
 
 def _per_firm(selection: tuple[np.ndarray, np.ndarray], n_firms: int,
@@ -117,6 +111,7 @@ def firm_metrics(model) -> dict[str, np.ndarray]:
     out["encounters"] = _per_firm(paid, n_f)
     out["promises_kept"] = _per_firm(paid, n_f, ev.kept)
     out["promises_broken"] = _per_firm(paid, n_f, ev.broken)
+    out["service_failures"] = _per_firm(paid, n_f, ev.failed)
     out["complaints"] = _per_firm(paid, n_f, ev.complained)
     out["recoveries"] = _per_firm(paid, n_f, ev.resolved)
     out["revenue"] = _per_firm(paid, n_f, ev.spend)
@@ -150,13 +145,13 @@ def market_metrics(model) -> dict[str, float]:
     positive = ev.positive[talked]
     return {
         "prospects": prospects,
-        "customers": customers,
+        "market_customers": customers,
         "lapsed": lapsed,
         "adopted_share": float(np.float64(customers) / n),
         "ever_adopted_share": float((c.acquired_step != -1).sum() / n),
-        "revenue": float(ev.spend.sum()),
-        "wom_positive": float(degree[positive].sum()),
-        "wom_negative": float(degree[~positive].sum()),
+        "market_revenue": float(ev.spend.sum()),
+        "market_wom_positive": float(degree[positive].sum()),
+        "market_wom_negative": float(degree[~positive].sum()),
     }
 
 

@@ -26,7 +26,8 @@ from relsim.stages import STAGE_NAMES, is_active
 
 TRACE_STATE = ("segment", "stage", "firm", "tenure", "trust", "satisfaction", "expectation", "fairness",
                "dependence", "commitment", "basket", "price_paid", "loyalty_points")
-TRACE_EVENTS = ("bought", "experienced", "encounter_satisfaction", "kept", "broken", "complained",
+TRACE_EVENTS = ("bought", "experienced", "encounter_satisfaction", "kept", "broken", "failed",
+                "complained",
                 "resolved", "heard_positive", "heard_negative", "talked_about", "positive",
                 "adopted_ad", "adopted_wom", "churned_from", "failed_from", "switched_to",
                 "winback")
@@ -165,7 +166,8 @@ class Records:
         return frame
 
     def customers_frame(self, model) -> pd.DataFrame:
-        """Every customer at the end: segment, firm, stage, tenure, realised and forward value."""
+        """Every customer at the end: segment, firm, stage, tenure, attitudes, realised and
+        forward value."""
         if not self.config.customers:
             return pd.DataFrame()
         c = model.customers
@@ -177,6 +179,8 @@ class Records:
             "stage": pd.Categorical.from_codes(c.stage, STAGE_NAMES),
             "tenure": c.tenure,
             "acquired_step": c.acquired_step,
+            **{state: getattr(c, state) for state in ("trust", "satisfaction", "expectation",
+                                                       "fairness", "dependence", "commitment")},
             "realised_value": c.realised_value,
             "forward_value": model.forward_values(),
         })

@@ -23,6 +23,7 @@ from relsim.model import RelationshipModel
 from relsim.overrides import ParameterError, apply_overrides
 from relsim.retention import cohort_retention
 from relsim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
+from relsim.tables import conform
 
 TABLES = ("firms", "market", "transactions", "relationships", "cohorts", "customers", "trace")
 ON_REQUEST = ("weekly_truth",)
@@ -66,24 +67,23 @@ class RunResult:
 
 
 def collect(model: RelationshipModel) -> RunResult:
-    """Tidy tables from a finished model."""
+    """Tidy tables from a finished model, each with the columns and dtypes of the data
+    dictionary (:mod:`relsim.tables`)."""
     dc = model.datacollector
     firms = dc.get_agent_vars_dataframe().reset_index()
     firms = firms.rename(columns={"Step": "step"}).drop(columns=["AgentID"])
     market = dc.get_model_vars_dataframe().rename_axis("step").reset_index()
     names = [f.name for f in model.firms]
     relationships = model.records.relationships_frame(model)
-    return RunResult(
-        firms=firms,
-        market=market,
-        transactions=model.records.transactions_frame(names),
-        relationships=relationships,
-        cohorts=cohort_retention(relationships, model.steps),
-        customers=model.records.customers_frame(model),
-        trace=model.records.trace_frame(),
-        config=model.config,
-        weekly_truth=model.records.truth_frame(names),
-    )
+    tables = {"firms": firms, "market": market,
+              "transactions": model.records.transactions_frame(names),
+              "relationships": relationships,
+              "cohorts": cohort_retention(relationships, model.steps),
+              "customers": model.records.customers_frame(model),
+              "trace": model.records.trace_frame(),
+              "weekly_truth": model.records.truth_frame(names)}
+    return RunResult(**{name: conform(frame, name, names) for name, frame in tables.items()},
+                     config=model.config)
 
 
 def run_one(config: ModelConfig, seed: int, replication: int = 0) -> RunResult:
@@ -91,8 +91,8 @@ def run_one(config: ModelConfig, seed: int, replication: int = 0) -> RunResult:
     model = RelationshipModel(config, rng=seed).run()
     result = collect(model)
     for table in result.tables().values():
-        table.insert(0, "seed", seed)
-        table.insert(0, "replication", replication)
+        table.insert(0, "seed", np.int64(seed))
+        table.insert(0, "replication", np.int32(replication))
     return result
 
 

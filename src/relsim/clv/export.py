@@ -232,7 +232,7 @@ def clv_weekly_truth(result: Any, *, firm: str | None = None, start: Any = DEFAU
     purchase_prob, churn_hazard, bought and left_censored (the relationship started at step 0).
     """
     weekly = getattr(result, "weekly_truth", None)
-    if weekly is None or "purchase_prob" not in weekly.columns:
+    if weekly is None or weekly.empty:
         raise ClvInputError("no weekly truth: record it with record.truth on "
                             "(relsim.run(..., record__truth=True)); comparisons and "
                             "`relsim run` do not carry it yet")

@@ -112,7 +112,7 @@ def experience(model: Market, u: WeekDraws, buyers: np.ndarray, enc: Encounter) 
                                                   recovery_quality, b.double_deviation)
     ev.experienced[buyers] = experienced  # the Encounter's full-length arrays
     ev.encounter_satisfaction[buyers] = encounter
-    ev.kept[buyers], ev.broken[buyers] = kept, broken
+    ev.kept[buyers], ev.broken[buyers], ev.failed[buyers] = kept, broken, failed
     ev.complained[buyers], ev.resolved[buyers] = complained, resolved
     if model.policies.hooked("after_encounters"):
         enc.gap = _spread(n, buyers, gap, np.nan)
