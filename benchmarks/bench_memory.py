@@ -2,14 +2,14 @@
 
 Run from the repository root::
 
-    python benchmarks/bench_memory.py            # every case (about 3 minutes on 2 cores)
+    python benchmarks/bench_memory.py            # every case (5-15 minutes on 2 cores)
     python benchmarks/bench_memory.py --quick    # small cases (seconds)
     python benchmarks/bench_memory.py --json figures.json
 
 Each case runs in a fresh Python subprocess (this script with ``--child``) what a worker
 process of ``relsim run`` does: ``relsim.run.run_one(config, seed)`` and pickling its
-tables for the parent.  The child reports its peak resident set (``ru_maxrss``, imports
-included) and the rows of its transaction log.  The table prints the estimate of
+tables for the parent.  The child reports its peak resident set (imports included;
+VmHWM on Linux) and the rows of its transaction log.  The table prints the estimate of
 :func:`relsim.limits.estimate_memory` beside the measurement and their ratio (above 1:
 the estimate is on the safe side).  The last case runs the whole ``relsim run`` command
 (one process, several replications, CSV tables written) and compares its peak with
@@ -37,6 +37,22 @@ if importlib.util.find_spec("relsim") is None and SRC.is_dir():
     sys.path.insert(0, str(SRC))  # not installed and no PYTHONPATH: use this checkout
 
 MB = 1 << 20
+
+
+def peak_rss() -> int:
+    """Peak resident set of this process in bytes: VmHWM (Linux), else ru_maxrss.
+
+    ru_maxrss would do on Linux only for a process that was not started by a larger one:
+    the kernel carries the high-water mark of the forked parent's copy across exec."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
 
 
 def cases(quick: bool) -> list[tuple[str, dict[str, Any]]]:
@@ -83,7 +99,7 @@ def child(spec: str) -> None:
     start = time.perf_counter()
     result = run_one(config, 1)
     pickled = len(pickle.dumps(result))  # what a worker sends to the parent
-    print(json.dumps({"peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    print(json.dumps({"peak": peak_rss(),
                       "transactions": len(result.transactions), "pickled": pickled,
                       "seconds": time.perf_counter() - start}))
 
@@ -93,8 +109,7 @@ def command_child(argv: str) -> None:
     from relsim.cli import main
 
     status = main(json.loads(argv))
-    print(json.dumps({"status": status,
-                      "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+    print(json.dumps({"status": status, "peak": peak_rss()}))
 
 
 def run_child(overrides: dict[str, Any]) -> dict[str, Any]:

@@ -103,7 +103,7 @@ def baseline(tmp_path_factory) -> Baseline:
     (work / "s.yaml").write_text(SCENARIO)
     began = time.monotonic()
     proc = start(work, "--workers", "2")
-    out, err = proc.communicate(timeout=300)
+    _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     return Baseline(tables(work / "out"), time.monotonic() - began)
 
@@ -194,7 +194,7 @@ def _imports_eagerly() -> bool:
     """Does ``import relsim`` import pandas (so that importing relsim.cli is slow)?"""
     code = "import sys, relsim; print('pandas' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, check=False)
     return done.stdout.strip() == "True"
 
 

@@ -224,16 +224,17 @@ def command_run(args: argparse.Namespace) -> int:
                                       if c.network.path})]
     build_report = report_builder()
     with claim_output(args.out, overwrite=args.overwrite, inputs=inputs) as claim:
-        comparison = Comparison(scenario, cache_dir=claim.private_directory("replications"))
-        partial = claim.partial
+        cache_dir, partial = claim.private_directory("replications"), claim.partial
+        comparison = None
         try:
+            comparison = Comparison(scenario, cache_dir=cache_dir)
             result = comparison.run(workers=workers, progress=not args.quiet)
         except KeyboardInterrupt:
-            if comparison.finished:
+            if comparison is not None and comparison.finished:
                 print(f"interrupted: {comparison.finished} of {comparison.total} runs finished "
                       f"and kept in {partial}; run the same command again to resume",
                       file=sys.stderr)
-            elif any(comparison.cache_dir.iterdir()):  # earlier runs, not read yet
+            elif any(cache_dir.iterdir()):  # earlier runs, not read yet
                 print(f"interrupted: finished runs are kept in {partial}; run the same "
                       "command again to resume", file=sys.stderr)
             else:  # nothing of this comparison is cached

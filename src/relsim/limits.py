@@ -231,7 +231,7 @@ def check_memory(configs: Any, workers: int = 1, *, runs: int = 1,
     one_run, tables = estimate_memory(config), max(estimate_tables(c) for c in configs)
     at_once = max(1, min(workers, runs))
     parent = (IMPORTS if at_once > 1 else 0) + 2 * runs * tables
-    need = (at_once if at_once > 1 else 1) * one_run + parent
+    need = at_once * one_run + parent
     limit = available_memory() if budget is None else budget
     if limit is not None and need > limit:
         how = "available" if budget is None else "allowed by --max-memory"

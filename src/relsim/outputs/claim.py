@@ -40,7 +40,7 @@ import stat
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from relsim.outputs.files import (
     InputFileError,
@@ -239,7 +239,7 @@ class OutputClaim:
         return OutputError(f"{self.command}: --out {self.path}: cannot {action}: "
                            f"{exc.strerror or exc}")
 
-    def __enter__(self) -> OutputClaim:
+    def __enter__(self) -> Self:
         check_replaceable(self.path, overwrite=self.overwrite, command=self.command)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
