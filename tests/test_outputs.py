@@ -438,3 +438,47 @@ def test_read_regular_file_refuses_devices_large_files_and_directories(tmp_path)
         read_regular_file(tmp_path, max_bytes=10, what="scenario file")
     with pytest.raises(FileNotFoundError):
         read_regular_file(tmp_path / "none", max_bytes=10, what="scenario file")
+
+
+def main_with_fifo_watchdog(argv: list[str], fifo: Path, seconds: float = 3.0) -> tuple[int, bool]:
+    """``main(argv)`` in a thread; if it still runs after ``seconds`` (blocked opening the
+    FIFO), a writer opens and closes the FIFO to let it go.  Returns (status, blocked)."""
+    outcome: dict = {}
+    thread = threading.Thread(target=lambda: outcome.setdefault("status", main(argv)),
+                              daemon=True)
+    thread.start()
+    thread.join(seconds)
+    blocked = thread.is_alive()
+    while thread.is_alive():
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+        thread.join(0.1)
+    return outcome.get("status"), blocked
+
+
+WIRING = ("the lead wires relsim.outputs.read_regular_file into relsim.scenario.read_yaml and "
+          "relsim.network._read_text (files this branch may not edit)")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
+@pytest.mark.xfail(strict=True, reason=WIRING)
+def test_a_fifo_as_scenario_returns_at_once_with_one_line(tmp_path, capsys):
+    fifo = tmp_path / "s.yaml"
+    os.mkfifo(fifo)
+    status, blocked = main_with_fifo_watchdog(["validate", str(fifo)], fifo)
+    assert not blocked and status == 2
+    assert "is a FIFO (named pipe), not a regular file" in one_line(capsys)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
+@pytest.mark.xfail(strict=True, reason=WIRING)
+def test_a_fifo_as_edge_list_returns_at_once_with_one_line(tmp_path, capsys):
+    fifo = tmp_path / "edges.txt"
+    os.mkfifo(fifo)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("n_customers: 50\nnetwork: {kind: edge_list, path: edges.txt}\n")
+    status, blocked = main_with_fifo_watchdog(["validate", str(scenario)], fifo)
+    assert not blocked and status == 2
+    assert "edges.txt: edge-list file is a FIFO (named pipe)" in one_line(capsys)
