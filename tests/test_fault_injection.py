@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import select
 import signal
 import subprocess
 import sys
@@ -210,3 +211,28 @@ def test_ctrl_c_at_start_up_prints_one_line(work):
         assert "Traceback" not in err and len(err.splitlines()) <= 1, (delay, err)
         assert proc.returncode in (130, 0, -signal.SIGINT), (delay, proc.returncode)
         assert gone_within(proc.pid, 5)
+
+
+@pytest.mark.parametrize("platform", ["linux", "other"])
+def test_a_worker_ends_when_its_parent_is_killed(platform):
+    """relsim.compare.worker_initializer: Linux PR_SET_PDEATHSIG, elsewhere (the platform
+    faked) the thread that watches the parent's process id."""
+    worker = ("import os, sys, time; from relsim.compare import worker_initializer; "
+              f"sys.platform = {platform!r}; "
+              "worker_initializer(os.getppid()); print('ready', flush=True); time.sleep(120)")
+    parent = ("import subprocess, sys; child = subprocess.Popen([sys.executable, '-c', "
+              f"{worker!r}]); print(child.pid, flush=True); child.wait()")
+    proc = subprocess.Popen([sys.executable, "-c", parent], env=ENV, stdout=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    child = int(proc.stdout.readline())
+    assert proc.stdout.readline() == "ready\n"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    try:
+        readable, _, _ = select.select([proc.stdout], [], [], 10)
+        assert readable, "the worker still holds the pipe 10 s after its parent died"
+        assert proc.stdout.read() == ""  # EOF
+        assert gone_within(proc.pid, 5)
+    finally:
+        for pid in group(proc.pid):
+            os.kill(pid, signal.SIGKILL)
