@@ -32,7 +32,6 @@ What it promises (docs/files.md):
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import shutil
@@ -41,6 +40,12 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Self
+
+try:  # POSIX
+    import fcntl
+except ImportError:  # pragma: no cover  (Windows: a byte-range lock)
+    fcntl = None
+    import msvcrt
 
 from relsim.outputs.files import (
     InputFileError,
@@ -219,6 +224,20 @@ def private_directory(path: Path, what: str) -> Path:
 
 # --------------------------------------------------------------------------- the claim
 
+def _try_lock(fd: int) -> None:
+    """Lock the open file ``fd`` exclusively without waiting; OSError if someone holds it."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    else:  # pragma: no cover
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+
+def _read_at_start(fd: int) -> str:
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, 32).decode("ascii", "replace").strip()
+
+
 class OutputClaim:
     """An output directory held by this process: checked, locked, staged, published.
 
@@ -273,9 +292,9 @@ class OutputClaim:
                 raise OutputError(f"{self.command}: --out {self.path}: {self.lock_path} is not "
                                   "a lock file of yours; remove it or choose another --out")
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                _try_lock(fd)
+            except OSError:
+                holder = _read_at_start(fd)
                 os.close(fd)
                 who = f"process {holder}" if holder.isdigit() else "another process"
                 raise OutputError(f"{self.command}: --out {self.path} is in use by {who}") \
@@ -288,7 +307,8 @@ class OutputClaim:
                 os.close(fd)
                 continue
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, f"{os.getpid()}\n".encode())
             return fd
 
     def _unlock(self) -> None:
