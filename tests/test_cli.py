@@ -16,6 +16,7 @@ import pytest
 
 import relsim
 from relsim.cli import main
+from relsim.outputs import MARKER
 from relsim.run import TABLES
 
 HERE = Path(__file__).parent
@@ -224,7 +225,11 @@ def test_run_writes_every_table(fmt, small, tmp_path, capsys):
     assert "market_share" in stdout
     assert f"wrote {len(TABLES)} {fmt} tables of 1 variant x 2 replications" in stdout
     assert {"firms", "market", "transactions", "relationships", "cohorts", "trace"} <= set(TABLES)
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.{fmt}" for t in TABLES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([MARKER,
+                                                            *(f"{t}.{fmt}" for t in TABLES)])
+    marker = json.loads((out / MARKER).read_text())
+    assert marker["command"] == "relsim run" and marker["files"] == sorted(
+        f"{t}.{fmt}" for t in TABLES)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "small.yaml"]  # no .partial
     read = pd.read_csv if fmt == "csv" else pd.read_parquet
     tables = {t: read(out / f"{t}.{fmt}") for t in TABLES}
@@ -236,7 +241,8 @@ def test_run_writes_every_table(fmt, small, tmp_path, capsys):
     assert all(len(tables[t]) for t in TABLES if t != "cohorts")  # 3 weeks: maybe no cohort
 
 
-def test_existing_out_needs_overwrite(small, tmp_path, capsys):
+def test_existing_out_needs_overwrite_which_replaces_only_what_relsim_wrote(small, tmp_path,
+                                                                           capsys):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("precious")
@@ -244,8 +250,15 @@ def test_existing_out_needs_overwrite(small, tmp_path, capsys):
     assert "already exists (use --overwrite" in one_line_error(capsys.readouterr().err)
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "small.yaml"]
-    assert run_small(small, out, "--overwrite") == 0
-    assert not (out / "keep.txt").exists() and (out / "firms.csv").exists()
+    assert run_small(small, out, "--overwrite") == 2  # not written by relsim: kept
+    assert f"has no {MARKER}" in one_line_error(capsys.readouterr().err)
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    (out / "keep.txt").unlink()
+    out.rmdir()
+    assert run_small(small, out) == 0
+    (out / "firms.csv").write_text("old")
+    assert run_small(small, out, "--overwrite") == 0  # written by relsim: replaced
+    assert (out / "firms.csv").read_text() != "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "small.yaml"]
 
 
@@ -316,7 +329,8 @@ def test_example_scenario_runs_in_a_real_process(tmp_path):
 # ----------------------------------------------------------------------------- variants, workers
 
 def read_tables(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    """The bytes of every file in ``out`` but the marker (which holds the time)."""
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.name != MARKER}
 
 
 def test_variants_are_run_side_by_side(variants, tmp_path, run_one, capsys):

@@ -2,7 +2,8 @@
 
     relsim run SCENARIO.yaml --out DIR [--workers N] [--format csv|parquet] [--seed S]
                              [--replications R] [--steps T] [--overwrite] [--quiet]
-    relsim validate SCENARIO.yaml
+                             [--max-memory SIZE]
+    relsim validate SCENARIO.yaml [--max-memory SIZE]
     relsim schema
 
 ``relsim run`` runs every variant of the scenario for every replication
@@ -12,61 +13,68 @@ each kind with a ``variant`` column first, and the comparison report of
 :mod:`relsim.report` beside them (docs/report.md); the focal firm's summary
 table is printed.
 
-Bad input -- a scenario file (see :mod:`relsim.scenario`), an edge-list file or
-a command-line flag -- gets one line on stderr naming the file or flag, the
-field and what was expected, and exit status 2, never a traceback.  All input
-is checked before anything is written.  Other exit statuses: 0 done, 1 a
-system error (disk full, a worker process killed, ...; one line too), 130
-interrupted.
+Bad input -- a scenario file (see :mod:`relsim.scenario`), an edge-list file, a
+command-line flag, an output directory relsim must not write, a run that does not fit
+the memory -- gets one line on stderr naming the file or flag, the field and what was
+expected, and exit status 2, never a traceback.  All input is checked before anything is
+written.  Other exit statuses: 0 done, 1 a system error (disk full, a worker process
+killed, ...; one line too), 130 interrupted (Ctrl-C, SIGTERM or SIGHUP).
 
-Output, resumption and caching
-------------------------------
-``relsim run`` works in a hidden directory beside DIR, ``.DIR.partial/``:
+Files (docs/files.md has the whole promise; :mod:`relsim.outputs` keeps it)
+--------------------------------------------------------------------------
+* ``--out DIR`` may not be empty, too long, ``/``, the working or home directory or one
+  that contains them, the scenario or an edge-list file or one that contains them.  An
+  existing DIR is refused unless ``--overwrite``, which replaces only a directory relsim
+  wrote: it holds the marker ``.relsim-output.json`` (command, version, time, files) and
+  nothing the marker does not list.
+* One ``relsim`` per DIR: ``.DIR.lock`` beside DIR is locked (``flock``) while it works;
+  a second one gets "--out DIR is in use by process N" (exit 2).
+* ``relsim run`` works in ``.DIR.partial/`` beside DIR, private to the user (mode
+  0o700).  ``replications/rep-RRRR-KEY/`` holds the tables of one finished run
+  (replication RRRR of a variant) as Parquet files with a manifest of their SHA-256
+  hashes written last; KEY hashes everything else the tables depend on (the relsim
+  version, the variant's configuration after ``--steps``, the contents of the edge-list
+  file, the root seed), so variants with the same configuration share runs.  An entry
+  that does not verify is deleted and run again.  When every run is there, the tables
+  and the report are written to ``tables/``, which is renamed to DIR (an old DIR, with
+  ``--overwrite``, is moved aside first and deleted after); then ``.DIR.partial/`` is
+  deleted.  So DIR appears only when complete, report included.
+* After Ctrl-C, SIGTERM or SIGHUP (exit 130; worker processes are stopped) or kill -9
+  (workers end with the parent) DIR does not exist and ``.DIR.partial/`` keeps the
+  finished runs: the same command again reuses them (also with more replications, more
+  variants, other ``--workers`` or another ``--format``; a changed configuration or seed
+  changes KEY and runs afresh).  Interrupted before the first run finished, it leaves
+  nothing behind.
 
-* ``replications/rep-RRRR-KEY/`` holds the tables of one finished run
-  (replication RRRR of a variant) as Parquet files.  KEY is a hash of
-  everything else the tables depend on: the relsim version, the variant's
-  model configuration (after ``--steps``), the contents of the edge-list file
-  and the root seed; variants with the same configuration share runs.
-  Each entry is written as ``...tmp`` and renamed when complete, so an entry
-  that exists is whole.
-* When every run is there, the tables are written to ``tables/``, the report
-  (if any) is written into it, the old DIR (``--overwrite``) is moved into the
-  partial directory, ``tables/`` is renamed to DIR and ``.DIR.partial/`` is
-  deleted.
+Limits
+------
+A run's memory is estimated from its configuration (:mod:`relsim.limits`) before
+anything is allocated; ``run`` and ``validate`` refuse what does not fit the memory
+available, naming the fields and both figures.  ``--max-memory SIZE`` (``512M``,
+``40G``) replaces the memory available as the limit, to run anyway.  ``--workers``
+beyond the CPUs is lowered to their number with a warning (the tables do not depend on
+it); more than 1024 is refused.  Edge-list files over 1 GiB are refused.
 
-So DIR appears only when complete, report included.  After Ctrl-C (exit 130;
-also in worker processes, which are stopped) DIR does not exist and
-``.DIR.partial/`` keeps the finished runs: running the same command again
-reuses them (also with more replications, more variants, other ``--workers``
-or another ``--format``; a changed configuration or seed changes KEY and runs
-afresh).  Interrupted before the first run finished, it leaves nothing behind.
-One run per DIR at a time.
+Test hook: the environment variable ``RELSIM_NO_REPORT=1`` skips the report (the test
+suite's subprocess tests use it to stay fast).
+
+Only the standard library is imported with this module; the rest is imported by
+:func:`main` inside its handling of Ctrl-C, so an early Ctrl-C prints one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import json
 import os
-import shutil
+import signal
 import sys
-from collections.abc import Callable
-from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
-
-import pandas as pd
-
-from relsim.compare import (
-    VARIANT,
-    Comparison,
-    run_key,  # noqa: F401  (defined here before; kept importable)
-    write_tables,
-)
-from relsim.config import parameter_table
-from relsim.run import TABLES, RunResult
-from relsim.scenario import Scenario, ScenarioError, load_scenario
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 EXIT_ERROR = 1
 EXIT_BAD_INPUT = 2
@@ -75,6 +83,16 @@ RUN_SETTINGS = ("seed", "replications", "steps")
 """Scenario fields that ``relsim run`` flags of the same name override."""
 MAX_WORKERS = 1024
 """Most worker processes ``--workers`` accepts."""
+NO_REPORT_ENV = "RELSIM_NO_REPORT"
+"""Environment variable: a non-empty value skips the report (a test hook)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name == "run_key":  # defined here before; kept importable without importing it early
+        from relsim.compare import run_key
+
+        return run_key
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class UsageError(Exception):
@@ -88,6 +106,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _scenario_int(field: str) -> Callable[[str], int]:
     """argparse type: an integer in the range the scenario schema gives ``field``."""
+    from relsim.config import parameter_table
+    from relsim.scenario import Scenario
+
     row = next(r for r in parameter_table(Scenario) if r["parameter"] == field)
 
     def parse(text: str) -> int:
@@ -115,56 +136,53 @@ def _workers(text: str) -> int:
     return value
 
 
+def _size(text: str) -> int:
+    """argparse type of ``--max-memory``: a size such as ``512M`` or ``40G``."""
+    from relsim.limits import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``relsim`` command."""
     parser = _Parser(prog="relsim", description="Agent-based simulation of customer relationships.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    memory = ("most memory relsim may use, e.g. 512M or 40G (default: the memory available); "
+              "larger than the estimate lets a run that does not seem to fit try anyway")
     run = sub.add_parser("run", help="run every variant of a scenario and write the tables")
     run.add_argument("scenario", help="scenario YAML file")
     run.add_argument("--out", required=True, help="output directory (created; must not exist "
                      "unless --overwrite)")
     run.add_argument("--workers", type=_workers, default=1,
-                     help="local worker processes (default 1; results do not depend on it)")
+                     help="local worker processes (default 1; results do not depend on it; "
+                     "at most the number of CPUs is used)")
     run.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
     run.add_argument("--seed", type=_scenario_int("seed"), help="override the scenario's seed")
     run.add_argument("--replications", type=_scenario_int("replications"),
                      help="override the number of replications")
     run.add_argument("--steps", type=_scenario_int("steps"), help="override the horizon (weeks)")
-    run.add_argument("--overwrite", action="store_true", help="replace an existing DIR")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace DIR if relsim wrote it (it holds .relsim-output.json)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--max-memory", type=_size, metavar="SIZE", help=memory)
     val = sub.add_parser("validate", help="check a scenario file without running it")
     val.add_argument("scenario", help="scenario YAML file")
+    val.add_argument("--max-memory", type=_size, metavar="SIZE", help=memory)
     sub.add_parser("schema", help="print the scenario JSON Schema")
     return parser
-
-
-# --------------------------------------------------------------------------- output
-
-def output_dir(out: str, overwrite: bool) -> Path:
-    """The absolute output directory, checked against ``--overwrite``."""
-    path = Path(os.path.abspath(out))  # '..' removed, symbolic links kept
-    if not path.name:
-        raise UsageError(f"relsim run: --out {path} cannot be an output directory")
-    if (path.exists() or path.is_symlink()) and not overwrite:
-        raise UsageError(f"relsim run: --out {path} already exists (use --overwrite to replace it)")
-    return path
-
-
-def publish(staged: Path, out: Path, partial: Path) -> None:
-    """Rename ``staged`` to ``out`` (moving an old ``out`` aside) and delete ``partial``."""
-    if out.exists() or out.is_symlink():
-        replaced = partial / "replaced"
-        shutil.rmtree(replaced, ignore_errors=True)
-        os.replace(out, replaced)
-    os.replace(staged, out)
-    shutil.rmtree(partial)
 
 
 # --------------------------------------------------------------------------- commands
 
 def report_builder() -> Callable | None:
     """``relsim.report.build_report`` if the report package is installed, else None (a
-    report package that fails to import is said so on stderr and skipped)."""
+    report package that fails to import is said so on stderr and skipped; the test hook
+    ``RELSIM_NO_REPORT`` skips it too)."""
+    if os.environ.get(NO_REPORT_ENV):
+        return None
     try:
         module = importlib.import_module("relsim.report")
     except ModuleNotFoundError as exc:
@@ -178,43 +196,65 @@ def report_builder() -> Callable | None:
     return getattr(module, "build_report", None)
 
 
+def _scenario(args: argparse.Namespace):
+    """The scenario file, with the flags of :data:`RUN_SETTINGS` applied."""
+    from relsim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    return scenario.model_copy(update={k: getattr(args, k, None) for k in RUN_SETTINGS
+                                       if getattr(args, k, None) is not None})
+
+
 def command_run(args: argparse.Namespace) -> int:
     """``relsim run``: run (or reuse) every run of every variant, write the tables and the
     report, then publish them at once."""
-    scenario = load_scenario(args.scenario)
-    scenario = scenario.model_copy(update={k: getattr(args, k) for k in RUN_SETTINGS
-                                           if getattr(args, k) is not None})
-    out = output_dir(args.out, args.overwrite)
+    from relsim.compare import Comparison
+    from relsim.limits import cap_workers, check_memory
+    from relsim.outputs import claim_output, write_tables
+    from relsim.run import TABLES
+
+    scenario = _scenario(args)
+    configs = scenario.variant_configs()
+    workers, warning = cap_workers(args.workers)
+    if warning:
+        print(warning, file=sys.stderr)
+    check_memory(list(configs.values()), workers, runs=len(configs) * scenario.replications,
+                 budget=args.max_memory)
+    inputs = [args.scenario, *sorted({c.network.path for c in configs.values()
+                                      if c.network.path})]
     build_report = report_builder()
-    comparison = Comparison(scenario, cache_dir=out.with_name(f".{out.name}.partial")
-                            / "replications")
-    partial = comparison.cache_dir.parent
-    try:
-        comparison.cache_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"relsim run: --out {out}: cannot create {partial}: "
-                         f"{exc.strerror or exc}") from None
-    try:
-        result = comparison.run(workers=args.workers, progress=not args.quiet)
-    except KeyboardInterrupt:
-        if comparison.finished:
-            print(f"interrupted: {comparison.finished} of {comparison.total} runs finished and "
-                  f"kept in {partial}; run the same command again to resume", file=sys.stderr)
-        else:  # nothing of this comparison is cached
-            shutil.rmtree(partial, ignore_errors=True)
-            print("interrupted before the first run finished", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    staged = partial / "tables"
-    try:
-        shutil.rmtree(staged, ignore_errors=True)  # left by an interrupted publish or report
-        write_tables(result.tables(), staged, args.format)
-        summary = build_report(result, scenario, staged) if build_report else None
-        publish(staged, out, partial)
-    except KeyboardInterrupt:
-        print(f"interrupted: all {comparison.total} runs finished and kept in {partial}; run "
-              "the same command again to write the tables", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    if isinstance(summary, pd.DataFrame):
+    with claim_output(args.out, overwrite=args.overwrite, inputs=inputs) as claim:
+        cache_dir, partial = claim.private_directory("replications"), claim.partial
+        comparison = None
+        try:
+            comparison = Comparison(scenario, cache_dir=cache_dir)
+            result = comparison.run(workers=workers, progress=not args.quiet)
+        except KeyboardInterrupt:
+            if comparison is not None and comparison.finished:
+                print(f"interrupted: {comparison.finished} of {comparison.total} runs finished "
+                      f"and kept in {partial}; run the same command again to resume",
+                      file=sys.stderr)
+            elif any(cache_dir.iterdir()):  # earlier runs, not read yet
+                print(f"interrupted: finished runs are kept in {partial}; run the same "
+                      "command again to resume", file=sys.stderr)
+            else:  # nothing of this comparison is cached
+                claim.discard()
+                print("interrupted before the first run finished", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        if comparison.discarded:
+            print(f"warning: {comparison.discarded} cached run{'s' * (comparison.discarded > 1)}"
+                  f" in {comparison.cache_dir} did not verify and were run again",
+                  file=sys.stderr)
+        try:
+            staged = claim.staging()
+            write_tables(result.tables(), staged, args.format)
+            summary = build_report(result, scenario, staged) if build_report else None
+            claim.publish(staged)
+        except KeyboardInterrupt:
+            print(f"interrupted: all {comparison.total} runs finished and kept in {partial}; run "
+                  "the same command again to write the tables", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    if summary is not None and hasattr(summary, "to_string"):
         print(summary.to_string())
     else:
         print_summary(result)
@@ -222,12 +262,14 @@ def command_run(args: argparse.Namespace) -> int:
     print(f"wrote {len(TABLES)} {args.format} tables of {variants} variant{'s' * (variants > 1)}"
           f" x {reps} replication{'s' * (reps > 1)} ({comparison.reused} "
           f"run{'s' * (comparison.reused != 1)} reused)"
-          f"{' and a report' if build_report else ''} to {out}")
+          f"{' and a report' if build_report else ''} to {claim.path}")
     return 0
 
 
-def print_summary(result: RunResult) -> None:
+def print_summary(result) -> None:
     """Final-step means per variant and firm over replications."""
+    from relsim.compare import VARIANT
+
     firms = result.firms[result.firms["step"] == result.firms["step"].max()]
     cols = ["customers", "market_share", "mean_satisfaction", "mean_trust", "nps"]
     means = firms.groupby([VARIANT, "firm"], observed=True, sort=False)[cols].mean()
@@ -235,8 +277,14 @@ def print_summary(result: RunResult) -> None:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    """``relsim validate``: parse and validate only (variants and edge-list files included)."""
-    scenario = load_scenario(args.scenario)
+    """``relsim validate``: parse and validate only (variants and edge-list files included),
+    and check that one run at a time fits the memory."""
+    from relsim.limits import check_memory
+
+    scenario = _scenario(args)
+    configs = scenario.variant_configs()
+    check_memory(list(configs.values()), 1, runs=len(configs) * scenario.replications,
+                 budget=args.max_memory, command="relsim validate")
     print(f"{args.scenario}: ok ({scenario.n_customers} customers, {len(scenario.firms)} firms, "
           f"{scenario.steps} steps, {scenario.replications} replications; variants: "
           f"{', '.join(scenario.variant_names())})")
@@ -245,22 +293,52 @@ def command_validate(args: argparse.Namespace) -> int:
 
 def command_schema(args: argparse.Namespace) -> int:
     """``relsim schema``: the JSON Schema of scenario files, for editor completion."""
+    from relsim.scenario import Scenario
+
     print(json.dumps(Scenario.model_json_schema(), indent=2))
     return 0
 
 
-def _error(exc: Exception) -> None:
+# --------------------------------------------------------------------------- entry point
+
+def _error(exc: BaseException) -> None:
     print("error: " + " ".join(str(exc).splitlines()), file=sys.stderr)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``relsim`` console script; returns the exit status."""
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _termination_interrupts() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise KeyboardInterrupt, like Ctrl-C (only where their action is
+    the default one: ``nohup`` keeps ignoring SIGHUP)."""
+    installed = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)
+            if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+                installed[number] = signal.signal(number, _interrupt)
+    try:
+        yield
+    finally:
+        for number, previous in installed.items():
+            signal.signal(number, previous)
+
+
+def _main(argv: list[str] | None) -> int:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from relsim.limits import MemoryLimitError
+    from relsim.outputs import InputFileError, OutputError
+    from relsim.scenario import ScenarioError
+
     try:
         args = build_parser().parse_args(argv)
         handler = {"run": command_run, "validate": command_validate,
                    "schema": command_schema}[args.command]
         return handler(args)
-    except (ScenarioError, UsageError) as exc:
+    except (ScenarioError, UsageError, OutputError, InputFileError, MemoryLimitError) as exc:
         _error(exc)
         return EXIT_BAD_INPUT
     except BrokenProcessPool:
@@ -268,11 +346,21 @@ def main(argv: list[str] | None = None) -> int:
                             "run the same command again, perhaps with fewer --workers"))
         return EXIT_ERROR
     except OSError as exc:
-        _error(exc)
+        if exc.errno == errno.ENAMETOOLONG:
+            _error(RuntimeError(f"name too long: {exc.filename}"[:300]))
+        else:
+            _error(exc)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``relsim`` console script; returns the exit status."""
+    with _termination_interrupts():
+        try:
+            return _main(argv)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,19 +20,28 @@ With a cache directory, each finished run is stored there as
 ``rep-RRRR-KEY/`` (Parquet tables; KEY hashes everything a run depends on
 besides the replication, see :func:`run_key`), and runs found there are read
 instead of run: an interrupted comparison resumes where it stopped.  Variants
-with identical configurations share their runs.
+with identical configurations share their runs.  The cache is a
+:class:`relsim.outputs.TableCache`: private to the user, and an entry is read only
+if it matches the SHA-256 manifest written last; anything else is deleted and run
+again.
+
+Worker processes (:func:`process_pool`) ignore Ctrl-C (the parent stops them, see
+:func:`stop_pool`) and exit when the parent dies, even by kill -9 (Linux
+``PR_SET_PDEATHSIG``; elsewhere a thread that watches the parent's process id).
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib
 import json
 import multiprocessing
 import os
-import shutil
 import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
@@ -43,8 +52,13 @@ import pandas as pd
 from tqdm import tqdm
 
 from relsim.config import ModelConfig
+from relsim.limits import MAX_EDGE_LIST_BYTES
+from relsim.outputs import TableCache, open_regular_file, write_tables
 from relsim.run import TABLES, RunResult, replication_seed
 from relsim.scenario import Scenario
+
+__all__ = ["VARIANT", "Comparison", "process_pool", "run_comparison", "run_key", "stop_pool",
+           "write_tables"]
 
 VARIANT = "variant"
 """Name of the column, first in every table, that holds the variant's name."""
@@ -58,24 +72,14 @@ def run_key(config: ModelConfig, seed: int) -> str:
     version, the configuration, the contents of its edge-list file and the root seed."""
     from relsim.version import __version__
 
-    edges = config.network.path
+    edges = None
+    if config.network.path:
+        with open_regular_file(config.network.path, max_bytes=MAX_EDGE_LIST_BYTES,
+                               what="edge-list file") as stream:
+            edges = hashlib.file_digest(stream, "sha256").hexdigest()
     data = {"relsim": __version__, "config": config.model_dump(mode="json"), "seed": seed,
-            "edges": hashlib.sha256(Path(edges).read_bytes()).hexdigest() if edges else None}
+            "edges": edges}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def write_tables(tables: dict[str, pd.DataFrame], directory: Path, fmt: str) -> None:
-    """Write each table to ``directory/NAME.FMT``, all or nothing: the files go to a fresh
-    ``directory.tmp``, renamed to ``directory`` (which must not exist) when complete."""
-    tmp = directory.with_name(directory.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    for name, frame in tables.items():
-        if fmt == "parquet":
-            frame.to_parquet(tmp / f"{name}.parquet", index=False)
-        else:
-            frame.to_csv(tmp / f"{name}.csv", index=False)
-    os.replace(tmp, directory)
 
 
 def _run_one() -> Callable[..., RunResult]:
@@ -84,9 +88,45 @@ def _run_one() -> Callable[..., RunResult]:
     return importlib.import_module("relsim.run").run_one
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is handled by the parent, which stops the workers."""
+PR_SET_PDEATHSIG = 1
+"""Linux prctl option: the signal a process gets when its parent dies."""
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this process when ``parent`` dies: Linux delivers SIGKILL (prctl PR_SET_PDEATHSIG);
+    elsewhere a daemon thread checks every half second whether the parent changed."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0:
+                if os.getppid() != parent:  # it died before the call
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="relsim-parent-watch", daemon=True).start()
+
+
+def worker_initializer(parent: int) -> None:
+    """Initializer of worker processes: Ctrl-C is handled by the parent, which stops the
+    workers; SIGTERM ends them; they end when the parent ``parent`` dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` fresh (spawned) processes set up by :func:`worker_initializer`;
+    end it with :func:`stop_pool` on interruption."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=worker_initializer,
+                               initargs=(os.getpid(),),
+                               mp_context=multiprocessing.get_context("spawn"))
 
 
 @contextmanager
@@ -104,8 +144,9 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _stop(executor: ProcessPoolExecutor) -> None:
-    """Cancel what has not started and end the worker processes now (a run can take long).
+def stop_pool(executor: ProcessPoolExecutor, timeout: float = 5.0) -> None:
+    """Cancel what has not started and end the worker processes now (a run can take long):
+    SIGTERM, then SIGKILL for any still there after ``timeout`` seconds.
 
     A worker killed while it sends a result leaves half a message in the result pipe, and
     the pool's manager thread would wait for the rest forever (and the interpreter with it,
@@ -116,6 +157,11 @@ def _stop(executor: ProcessPoolExecutor) -> None:
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.exitcode is None:
+            process.kill()
     writer = getattr(results, "_writer", None)
     if writer is not None:
         writer.close()
@@ -133,6 +179,7 @@ class Comparison:
         self.scenario = scenario
         self.configs = scenario.variant_configs()
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.cache = TableCache(self.cache_dir) if self.cache_dir is not None else None
         self.layout: list[tuple[str, int, JobKey]] = []
         self.jobs: dict[JobKey, tuple[ModelConfig, int, int]] = {}
         for name, config in self.configs.items():
@@ -154,10 +201,20 @@ class Comparison:
         """Runs whose tables are there (run or read from the cache)."""
         return sum(job in self.results for _, _, job in self.layout)
 
+    @property
+    def discarded(self) -> int:
+        """Cache entries that did not verify and were deleted (their runs run again)."""
+        return 0 if self.cache is None else self.cache.discarded
+
+    @staticmethod
+    def entry_name(job: JobKey) -> str:
+        """Name of a run's cache entry: ``rep-RRRR-KEY``."""
+        key, r = job
+        return f"rep-{r:04d}-{key}"
+
     def entry(self, job: JobKey) -> Path | None:
         """Cache directory of a run (None without a cache)."""
-        key, r = job
-        return None if self.cache_dir is None else self.cache_dir / f"rep-{r:04d}-{key}"
+        return None if self.cache is None else self.cache.path(self.entry_name(job))
 
     # ------------------------------------------------------------------ running
 
@@ -168,6 +225,8 @@ class Comparison:
         the workers and propagates; finished runs stay in the cache."""
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
+        if self.cache is not None:
+            self.cache.ensure()
         self._bar = tqdm(total=self.total, desc=self.scenario.name, unit="run",
                          disable=None if progress else True)
         try:
@@ -184,20 +243,22 @@ class Comparison:
         return self.tables()
 
     def _read_cached(self, job: JobKey) -> bool:
-        entry = self.entry(job)
-        if entry is None or not entry.is_dir():
+        if self.cache is None:
             return False
-        config = self.jobs[job][0]
-        tables = {t: pd.read_parquet(entry / f"{t}.parquet") for t in TABLES}
-        self.results[job] = RunResult(**tables, config=config)
+        tables = self.cache.get(self.entry_name(job))
+        if tables is None:
+            return False
+        if set(tables) != set(TABLES):  # verified, but not a run's tables
+            self.cache.discard(self.entry_name(job))
+            return False
+        self.results[job] = RunResult(**{t: tables[t] for t in TABLES}, config=self.jobs[job][0])
         self.reused += self._count(job)
         self._advance(job)
         return True
 
     def _finished(self, job: JobKey, result: RunResult) -> None:
-        entry = self.entry(job)
-        if entry is not None:
-            write_tables(result.tables(), entry, "parquet")
+        if self.cache is not None:
+            self.cache.put(self.entry_name(job), result.tables())
         self.results[job] = result
         self._advance(job)
 
@@ -211,9 +272,7 @@ class Comparison:
     def _run_on(self, pending: list[JobKey], workers: int, executor: Executor | None) -> None:
         own = executor is None
         if own:
-            executor = ProcessPoolExecutor(
-                max_workers=min(workers, len(pending)), initializer=_ignore_sigint,
-                mp_context=multiprocessing.get_context("spawn"))
+            executor = process_pool(min(workers, len(pending)))
         futures: dict[Future, JobKey] = {}
         try:
             run_one = _run_one()
@@ -223,7 +282,7 @@ class Comparison:
                 self._finished(futures[future], future.result())
         except BaseException:
             if own:
-                _stop(executor)
+                stop_pool(executor)
             else:  # (cancelling an own pool's futures here races with its shutdown)
                 for future in futures:
                     future.cancel()

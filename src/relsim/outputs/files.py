@@ -1,0 +1,261 @@
+"""Reading and writing single files safely: all or nothing, never blocking, never too much.
+
+* :func:`atomic_write` writes one file under a temporary name beside it and renames it
+  into place, so a reader sees the old file or the new one, never half of one.
+* :func:`atomic_path` does the same for writers that want a path (``DataFrame.to_csv``,
+  ``Figure.savefig``).
+* :func:`atomic_directory` builds a directory under a temporary name and renames it into
+  place only when complete, never over something that appeared meanwhile
+  (:func:`rename_noreplace`); :func:`write_tables` writes a set of tables that way.
+* :func:`read_regular_file` and :func:`open_regular_file` read an input file only if it is
+  a regular file no larger than a limit: a FIFO, a device such as ``/dev/zero`` or a
+  directory is refused at once instead of blocking or filling the memory.
+
+Temporary names start with ``.`` and end with ``.tmp`` (plus the file's own suffix for
+:func:`atomic_path`); they live in the target's own directory, so the final rename
+never crosses file systems.  ``durable=True`` (the default) also ``fsync``\\ s the data and
+the directory, so that after a power cut the file is either the old or the new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import secrets
+import shutil
+import stat
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+
+class OutputError(ValueError):
+    """A path relsim refuses to write or to trust; the message is one line naming it."""
+
+
+class InputFileError(ValueError):
+    """An input file relsim refuses to read (not a regular file, too large); one line."""
+
+
+# --------------------------------------------------------------------------- durability
+
+def fsync_directory(directory: str | os.PathLike) -> None:
+    """Make the entries of ``directory`` (renames, new files) durable; file systems that
+    cannot sync a directory are ignored."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(root: str | os.PathLike) -> None:
+    """fsync every regular file and directory under ``root`` (``root`` included)."""
+    for here, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(here, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        fsync_directory(here)
+
+
+def _temporary_name(path: Path, keep_suffix: bool = False) -> Path:
+    token = secrets.token_hex(4)
+    if keep_suffix:  # writers that pick the format from the suffix (savefig)
+        return path.with_name(f".{path.stem}.{token}.tmp{path.suffix}")
+    return path.with_name(f".{path.name}.{token}.tmp")
+
+
+# --------------------------------------------------------------------------- renames
+
+_AT_FDCWD = -100
+_RENAME_NOREPLACE = 1
+
+
+def _renameat2() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # glibc < 2.28, musl, ...
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                         ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+def rename_noreplace(source: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Rename ``source`` to ``target``; FileExistsError if ``target`` exists, even if it
+    appears at the last moment (Linux ``renameat2(RENAME_NOREPLACE)``; elsewhere, or on file
+    systems without it, a check just before the rename)."""
+    function = _renameat2()
+    if function is not None:
+        if function(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target),
+                    _RENAME_NOREPLACE) == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.EINVAL, errno.ENOSYS):
+            raise OSError(code, os.strerror(code), os.fspath(source), None, os.fspath(target))
+    if os.path.lexists(target):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), os.fspath(target))
+    os.rename(source, target)
+
+
+# --------------------------------------------------------------------------- writing
+
+def atomic_write(path: str | os.PathLike, data: bytes | str, *, durable: bool = True) -> None:
+    """Write ``data`` (str: as UTF-8) to ``path`` all or nothing: into a new temporary file
+    beside it, then renamed over ``path``.  The file gets the usual permissions (0o666 less
+    the umask)."""
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    tmp = _temporary_name(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+                 | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            if durable:
+                os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if durable:
+        fsync_directory(path.parent)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, *, durable: bool = True) -> Iterator[Path]:
+    """A temporary path beside ``path`` (same suffix) to write to; renamed over ``path``
+    when the block ends normally, deleted if it raises::
+
+        with atomic_path(directory / "retention.png") as tmp:
+            figure.savefig(tmp, dpi=110)
+    """
+    path = Path(path)
+    tmp = _temporary_name(path, keep_suffix=True)
+    try:
+        yield tmp
+        if durable:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if durable:
+        fsync_directory(path.parent)
+
+
+@contextlib.contextmanager
+def atomic_directory(directory: str | os.PathLike, *, durable: bool = True) -> Iterator[Path]:
+    """A new, empty temporary directory beside ``directory`` to fill; renamed to
+    ``directory`` when the block ends normally (FileExistsError if ``directory`` exists by
+    then: nothing is replaced), deleted with its contents if the block raises."""
+    directory = Path(directory)
+    tmp = _temporary_name(directory)
+    os.mkdir(tmp)
+    try:
+        yield tmp
+        if durable:
+            fsync_tree(tmp)
+        rename_noreplace(tmp, directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if durable:
+        fsync_directory(directory.parent)
+
+
+def write_tables(tables: Mapping[str, Any], directory: str | os.PathLike, fmt: str, *,
+                 durable: bool = True) -> None:
+    """Write each table (a pandas DataFrame) to ``directory/NAME.FMT`` (``fmt``: ``csv`` or
+    ``parquet``, without the index), all or nothing: ``directory`` must not exist and
+    appears complete (:func:`atomic_directory`)."""
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"table format must be 'csv' or 'parquet', got {fmt!r}")
+    with atomic_directory(directory, durable=durable) as tmp:
+        for name, frame in tables.items():
+            if fmt == "parquet":
+                frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            else:
+                frame.to_csv(tmp / f"{name}.csv", index=False)
+
+
+# --------------------------------------------------------------------------- reading
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _check_regular(path: str | os.PathLike, mode: int, size: int, max_bytes: int,
+                   what: str) -> None:
+    if stat.S_ISDIR(mode):  # the OSError callers already turn into "cannot read"
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+    if not stat.S_ISREG(mode):
+        raise InputFileError(f"{os.fspath(path)}: {what} is {_kind(mode)}, not a regular file")
+    if size > max_bytes:
+        raise InputFileError(f"{os.fspath(path)}: {what} is larger than {max_bytes:,} bytes "
+                             f"({size:,} bytes)")
+
+
+def open_regular_file(path: str | os.PathLike, *, max_bytes: int, what: str) -> IO[bytes]:
+    """Open an input file for reading in binary, if it is a regular file of at most
+    ``max_bytes`` bytes.
+
+    The file is checked with ``os.stat`` before opening (a FIFO would block ``open``),
+    opened with ``O_NONBLOCK`` (in case it was swapped for a FIFO meanwhile) and checked
+    again with ``fstat``.  Raises :class:`InputFileError` (one line naming the file and
+    ``what`` it is, e.g. ``"edge-list file"``) for a FIFO, device or socket and for a
+    file over the limit; missing files, directories (IsADirectoryError) and permissions
+    raise the usual OSError.
+    """
+    info = os.stat(path)
+    _check_regular(path, info.st_mode, info.st_size, max_bytes, what)
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
+                 | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        _check_regular(path, info.st_mode, info.st_size, max_bytes, what)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular_file(path: str | os.PathLike, *, max_bytes: int, what: str) -> bytes:
+    """The contents of an input file that is a regular file of at most ``max_bytes`` bytes
+    (see :func:`open_regular_file`; a file that grows past the limit while it is read is
+    refused too)."""
+    with open_regular_file(path, max_bytes=max_bytes, what=what) as stream:
+        data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputFileError(f"{os.fspath(path)}: {what} is larger than {max_bytes:,} bytes")
+    return data
