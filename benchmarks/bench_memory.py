@@ -7,7 +7,7 @@ Run from the repository root::
     python benchmarks/bench_memory.py --json figures.json
 
 Each case runs in a fresh Python subprocess (this script with ``--child``) what a worker
-process of ``relsim run`` does: ``relsim.run.run_one(config, seed)`` and pickling its
+process of ``relsim run`` does: ``relsim.runs.run_one(config, seed)`` and pickling its
 tables for the parent.  The child reports its peak resident set (imports included;
 VmHWM on Linux) and the rows of its transaction log.  The table prints the estimate of
 :func:`relsim.limits.estimate_memory` beside the measurement and their ratio (above 1:
@@ -92,7 +92,7 @@ def child(spec: str) -> None:
     import pickle
 
     from relsim.config import ModelConfig, apply_overrides
-    from relsim.run import run_one
+    from relsim.runs import run_one
 
     overrides = json.loads(spec)
     config = apply_overrides(ModelConfig(), overrides)

@@ -108,7 +108,7 @@ def reachable(start: str) -> set[str]:
 def test_policies_and_rules_see_neither_the_model_nor_the_configuration():
     """Rules are pure functions with their own parameter sections; policies see the model
     through their narrow Context: neither reaches the model, the schema or the runner."""
-    forbidden = {"relsim.model", "relsim.config", "relsim.scenario", "relsim.run",
+    forbidden = {"relsim.model", "relsim.config", "relsim.scenario", "relsim.runs",
                  "relsim.firms", "relsim.policyhost"}
     for package in ("relsim.policies", "relsim.rules"):
         for name in [m for m in MODULES if m == package or m.startswith(package + ".")]:

@@ -18,7 +18,7 @@ from files_helpers import make_work, one_line, run, tables_of
 
 from relsim.outputs import TableCache
 from relsim.outputs import cache as cache_module
-from relsim.run import TABLES
+from relsim.runs import TABLES
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +35,7 @@ def work(tmp_path, monkeypatch) -> Path:
 def interrupted(work, monkeypatch, capsys) -> Path:
     """``relsim run s.yaml --out out`` interrupted after its first run: the cache holds
     replication 0; returns the cache directory."""
-    module = importlib.import_module("relsim.run")
+    module = importlib.import_module("relsim.runs")
     real, calls = module.run_one, []
 
     def run_one(config, seed, replication=0):

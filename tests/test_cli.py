@@ -17,7 +17,7 @@ import pytest
 import relsim
 from relsim.cli import main
 from relsim.outputs import MARKER
-from relsim.run import TABLES
+from relsim.runs import TABLES
 
 HERE = Path(__file__).parent
 BAD = sorted((HERE / "bad_scenarios").glob("*.yaml"))
@@ -87,11 +87,11 @@ def interrupting_run_one(config, seed, replication=0):
     sent to worker processes)."""
     if replication == 1:
         raise KeyboardInterrupt
-    return importlib.import_module("relsim.run").run_one(config, seed, replication)
+    return importlib.import_module("relsim.runs").run_one(config, seed, replication)
 
 
 class CountingRunOne:
-    """Stand-in for relsim.run.run_one that records the replications it runs and raises
+    """Stand-in for relsim.runs.run_one that records the replications it runs and raises
     KeyboardInterrupt at call number ``interrupt_at``."""
 
     def __init__(self, real):
@@ -106,7 +106,7 @@ class CountingRunOne:
 
 @pytest.fixture
 def run_one(monkeypatch) -> CountingRunOne:
-    module = importlib.import_module("relsim.run")  # relsim.run is also a function's name
+    module = importlib.import_module("relsim.runs")  # relsim.run is also a function's name
     counting = CountingRunOne(module.run_one)
     monkeypatch.setattr(module, "run_one", counting)
     return counting
@@ -362,7 +362,7 @@ def test_workers_do_not_change_the_tables(variants, tmp_path):
 def test_interrupt_inside_a_worker_leaves_no_dir_and_resumes(variants, tmp_path, monkeypatch,
                                                              capsys):
     out = tmp_path / "out"
-    monkeypatch.setattr(importlib.import_module("relsim.run"), "run_one", interrupting_run_one)
+    monkeypatch.setattr(importlib.import_module("relsim.runs"), "run_one", interrupting_run_one)
     assert run_small(variants, out, "--workers", "2") == 130
     assert "interrupted" in one_line_error(capsys.readouterr().err)
     assert not out.exists()

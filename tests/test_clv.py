@@ -29,7 +29,7 @@ from relsim.clv import (
     step_dates,
 )
 from relsim.compare import run_comparison
-from relsim.run import TABLES, collect
+from relsim.runs import TABLES, collect
 from relsim.scenario import Scenario
 
 HORIZON = 52
@@ -220,7 +220,7 @@ def test_weekly_truth_is_the_models_purchase_probability_and_churn_hazard():
 def test_recording_the_truth_changes_no_other_table():
     plain = relsim.run(n_customers=300, steps=15, seed=2)
     truth = relsim.run(n_customers=300, steps=15, seed=2, record__truth=True)
-    assert plain.weekly_truth.empty  # its columns are declared even when not recorded
+    assert plain.weekly_truth is None  # recorded only when asked for
     assert len(truth.weekly_truth) > 1000
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(plain, name), getattr(truth, name))

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from relsim.compare import VARIANT, Comparison, run_comparison
 from relsim.config import ModelConfig
-from relsim.run import TABLES, replication_seed
+from relsim.runs import TABLES, replication_seed
 from relsim.scenario import BASELINE, Scenario, ScenarioError, load_scenario
 
 BASE = """\
@@ -46,7 +46,7 @@ def without_variant(result, variant: str) -> dict[str, pd.DataFrame]:
 
 
 class CountingRunOne:
-    """Stand-in for relsim.run.run_one counting its calls; KeyboardInterrupt at call n."""
+    """Stand-in for relsim.runs.run_one counting its calls; KeyboardInterrupt at call n."""
 
     def __init__(self, real):
         self.real, self.calls, self.interrupt_at = real, 0, None
@@ -60,7 +60,7 @@ class CountingRunOne:
 
 @pytest.fixture
 def run_one(monkeypatch) -> CountingRunOne:
-    module = importlib.import_module("relsim.run")
+    module = importlib.import_module("relsim.runs")
     counting = CountingRunOne(module.run_one)
     monkeypatch.setattr(module, "run_one", counting)
     return counting

@@ -23,7 +23,7 @@ from relsim.economics import clv_closed_form, realised_clv, transaction_margins
 from relsim.rules.adoption import bass_cumulative, bass_peak_time
 from relsim.rules.churn import sbg_survival
 from relsim.rules.satisfaction import steady_state_satisfaction
-from relsim.run import replication_seed, run_one
+from relsim.runs import replication_seed, run_one
 from relsim.stages import DISSOLUTION
 
 Z = 4.0
@@ -99,7 +99,7 @@ def test_constant_retention_gives_geometric_survival_and_closed_form_clv():
     r, n, steps = 0.9, 20_000, 200  # r^200 ~ 7e-10: truncation is negligible
     cfg = constant_retention(r, n, steps)
     model = RelationshipModel(cfg, rng=3).run()
-    from relsim.run import collect
+    from relsim.runs import collect
 
     result = collect(model)
     rel = result.relationships

@@ -19,7 +19,7 @@ from scipy import stats
 
 from relsim import RelationshipModel
 from relsim.economics import clv_closed_form, realised_clv, transaction_margins
-from relsim.run import replication_seed, run_one
+from relsim.runs import replication_seed, run_one
 
 Z = 4.0
 R = 8

@@ -14,7 +14,8 @@ import pytest
 import relsim
 from relsim import limits
 from relsim.cli import main
-from relsim.config import ModelConfig, apply_overrides
+from relsim.config import ModelConfig
+from relsim.overrides import apply_overrides
 
 GiB = 1 << 30
 
@@ -122,8 +123,8 @@ def test_the_estimate_is_on_the_safe_side_of_a_measured_run(tmp_path):
     """A real run in a fresh process: its peak resident memory (VmHWM: ru_maxrss would
     include the memory of the process that started it) is below the estimate."""
     overrides = {"n_customers": 30_000, "steps": 30}
-    code = ("import pickle; from relsim.config import ModelConfig, apply_overrides;"
-            "from relsim.run import run_one;"
+    code = ("import pickle; from relsim.config import ModelConfig; from relsim.overrides import apply_overrides;"
+            "from relsim.runs import run_one;"
             f"r = run_one(apply_overrides(ModelConfig(), {overrides!r}), 1); pickle.dumps(r);"
             "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM:')))")
     src = str(Path(relsim.__file__).parents[1])

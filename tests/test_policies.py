@@ -8,7 +8,7 @@ from conftest import config
 from relsim.counterfactual import policy_roi
 from relsim.overrides import ParameterError
 from relsim.policies import POLICY_CLASSES
-from relsim.run import run_one
+from relsim.runs import run_one
 
 SMALL = dict(n_customers=600, steps=30, adoption__initial_customer_share=0.6,
              adoption__p_per_year=1.0, base_churn=0.02)

@@ -7,7 +7,7 @@ import pytest
 from conftest import config
 
 from relsim import RelationshipModel
-from relsim.run import collect, run_one
+from relsim.runs import collect, run_one
 from relsim.stages import STAGE_NAMES
 
 

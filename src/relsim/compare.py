@@ -52,9 +52,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from relsim.config import ModelConfig
-from relsim.limits import MAX_EDGE_LIST_BYTES
-from relsim.outputs import TableCache, open_regular_file, write_tables
-from relsim.run import TABLES, RunResult, replication_seed
+from relsim.network import edge_list_digest
+from relsim.outputs import TableCache, write_tables
+from relsim.runs import ON_REQUEST, TABLES, RunResult, replication_seed
+from relsim.tables import conform
 from relsim.scenario import Scenario
 
 __all__ = ["VARIANT", "Comparison", "process_pool", "run_comparison", "run_key", "stop_pool",
@@ -72,20 +73,15 @@ def run_key(config: ModelConfig, seed: int) -> str:
     version, the configuration, the contents of its edge-list file and the root seed."""
     from relsim.version import __version__
 
-    edges = None
-    if config.network.path:
-        with open_regular_file(config.network.path, max_bytes=MAX_EDGE_LIST_BYTES,
-                               what="edge-list file") as stream:
-            edges = hashlib.file_digest(stream, "sha256").hexdigest()
+    edges = edge_list_digest(config.network.path) if config.network.path else None
     data = {"relsim": __version__, "config": config.model_dump(mode="json"), "seed": seed,
             "edges": edges}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _run_one() -> Callable[..., RunResult]:
-    """relsim.run.run_one, looked up at call time (tests replace it).  ``relsim.run`` is also
-    the name of a function, so the module is taken from the import system."""
-    return importlib.import_module("relsim.run").run_one
+    """relsim.runs.run_one, looked up at call time (tests replace it)."""
+    return importlib.import_module("relsim.runs").run_one
 
 
 PR_SET_PDEATHSIG = 1
@@ -248,10 +244,13 @@ class Comparison:
         tables = self.cache.get(self.entry_name(job))
         if tables is None:
             return False
-        if set(tables) != set(TABLES):  # verified, but not a run's tables
+        config = self.jobs[job][0]
+        if not set(TABLES) <= set(tables) <= set(TABLES + ON_REQUEST):  # not a run's tables
             self.cache.discard(self.entry_name(job))
             return False
-        self.results[job] = RunResult(**{t: tables[t] for t in TABLES}, config=self.jobs[job][0])
+        names = [f.name for f in config.firms]  # Parquet keeps no categories of empty tables
+        self.results[job] = RunResult(**{t: conform(frame, t, names)
+                                         for t, frame in tables.items()}, config=config)
         self.reused += self._count(job)
         self._advance(job)
         return True
@@ -304,8 +303,10 @@ class Comparison:
         if missing:
             raise RuntimeError(f"runs not finished: {missing[:3]}...")
         codes = np.array([names.index(v) for v, _, _ in self.layout])
+        carried = [t for t in ON_REQUEST  # recorded on request: carried if every run has it
+                   if all(getattr(self.results[job], t) is not None for _, _, job in self.layout)]
         out = {}
-        for table in TABLES:
+        for table in (*TABLES, *carried):
             frames = [getattr(self.results[job], table) for _, _, job in self.layout]
             frame = pd.concat(frames, ignore_index=True)
             lengths = [len(f) for f in frames]

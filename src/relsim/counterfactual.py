@@ -23,7 +23,7 @@ import pandas as pd
 from relsim.compare import VARIANT
 from relsim.config import ModelConfig
 from relsim.report.outcomes import replication_outcomes
-from relsim.run import RunResult, replication_seed, run_one
+from relsim.runs import RunResult, replication_seed, run_one
 from relsim.scenario import BASELINE
 from relsim.stats import t_interval
 

@@ -1,7 +1,7 @@
 """Resource limits: a run's memory estimated from its configuration, before anything is
 allocated, against the memory the machine has; worker counts against its CPUs.
 
-:func:`estimate_memory` is the peak resident memory of one run (``relsim.run.run_one`` in
+:func:`estimate_memory` is the peak resident memory of one run (``relsim.runs.run_one`` in
 a worker process, the tables it returns pickled for the parent, Python and the
 libraries included), as a linear function of the configuration::
 
@@ -42,6 +42,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from relsim.inputs import InputError
+
 MiB = 1 << 20
 
 IMPORTS = 200 * MiB
@@ -75,7 +77,7 @@ MAX_EDGE_LIST_BYTES = 1 << 30
 WEEKS_PER_YEAR = 52
 
 
-class MemoryLimitError(ValueError):
+class MemoryLimitError(InputError):
     """A run that does not fit the memory; the message is one line."""
 
 

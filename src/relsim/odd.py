@@ -1,7 +1,7 @@
 """Parameter documentation generated from the declarations in :mod:`relsim.config` and the policies.
 
 ``python -m relsim.odd > docs/parameters.md`` writes the full parameter
-reference; ``python -m relsim.odd --odd docs/ODD.md`` refreshes the
+reference, ``python -m relsim.odd --tables > docs/tables.md`` the data dictionary; ``python -m relsim.odd --odd docs/ODD.md`` refreshes the
 per-submodel tables in the ODD description, which sit between
 ``<!-- BEGIN parameters: PATH ... -->`` and ``<!-- END parameters -->``
 markers, and the generated blocks between ``<!-- BEGIN NAME -->`` and
@@ -322,8 +322,12 @@ def main(argv: list[str] | None = None) -> None:
             text = f.read()
         with open(argv[1], "w", encoding="utf-8") as f:
             f.write(update_odd(text))
+    elif argv == ["--tables"]:
+        from relsim.tables import dictionary_markdown
+
+        sys.stdout.buffer.write(dictionary_markdown().encode("utf-8"))
     elif argv:
-        sys.exit("usage: python -m relsim.odd [--odd docs/ODD.md]")
+        sys.exit("usage: python -m relsim.odd [--odd docs/ODD.md | --tables]")
     else:
         sys.stdout.buffer.write(parameter_markdown().encode("utf-8"))
 

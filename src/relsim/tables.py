@@ -1,6 +1,6 @@
 """The data dictionary: every column of every table relsim writes, declared once.
 
-Each table of a run (:data:`relsim.run.TABLES`) is a tuple of :class:`Column`:
+Each table of a run (:data:`relsim.runs.TABLES`) is a tuple of :class:`Column`:
 name, dtype, unit and meaning.  The declarations are used
 
 * by :func:`conform`, which gives every table its declared columns, order and
@@ -220,7 +220,7 @@ def conform(frame: pd.DataFrame, table: str, firms: list[str]) -> pd.DataFrame:
     """``frame`` with the declared columns of ``table``, in order, with the declared dtypes
     (a firm column as a categorical of ``firms``; integer firm indices become names).  An
     empty table gets every declared column (but the run's ``replication`` and ``seed``)."""
-    run = {c.name for c in RUN}  # added by relsim.run.run_one, not by the model
+    run = {c.name for c in RUN}  # added by relsim.runs.run_one, not by the model
     columns = [c for c in TABLE_COLUMNS[table]
                if c.name in frame.columns or (not len(frame) and c.name not in run)]
     out = {}

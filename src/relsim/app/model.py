@@ -17,8 +17,8 @@ from relsim.app.history import CustomerHistory
 from relsim.app.network_view import MAX_NODES, draw_sample
 from relsim.app.params import split_policy_controls
 from relsim.config import ModelConfig
-from relsim.overrides import apply_overrides
 from relsim.model import RelationshipModel
+from relsim.overrides import apply_overrides
 
 
 def parse_seed(seed: Any) -> int:

@@ -40,7 +40,7 @@ EXIT_ERROR = 1
 
 @dataclass
 class RunTables:
-    """The tables the CLV export reads (a :class:`relsim.run.RunResult` has them too)."""
+    """The tables the CLV export reads (a :class:`relsim.runs.RunResult` has them too)."""
 
     transactions: pd.DataFrame
     relationships: pd.DataFrame

@@ -136,7 +136,7 @@ def clv_transactions(result: Any, *, firm: str | None = None, start: Any = DEFAU
                      drop_left_censored: bool = False) -> pd.DataFrame:
     """The transaction log in the shape CLV libraries read.
 
-    ``result`` is a :class:`relsim.run.RunResult` (of ``relsim.run`` or a comparison) or
+    ``result`` is a :class:`relsim.runs.RunResult` (of ``relsim.run`` or a comparison) or
     :class:`RunTables`.  Columns: [variant], replication, firm, customer, ``customer_id``
     (unique per firm, replication and variant), step, ``date`` (:func:`step_dates`),
     amount, ``left_censored`` (the customer was already the firm's customer at step 0).
@@ -232,7 +232,7 @@ def clv_weekly_truth(result: Any, *, firm: str | None = None, start: Any = DEFAU
     purchase_prob, churn_hazard, bought and left_censored (the relationship started at step 0).
     """
     weekly = getattr(result, "weekly_truth", None)
-    if weekly is None or weekly.empty:
+    if weekly is None:
         raise ClvInputError("no weekly truth: record it with record.truth on "
                             "(relsim.run(..., record__truth=True)); comparisons and "
                             "`relsim run` do not carry it yet")

@@ -8,7 +8,6 @@
 """
 
 from relsim.network.edgelist import (
-    MAX_EDGE_LIST_BYTES,
     NetworkFileError,
     edge_list_digest,
     load_edge_list,
@@ -18,7 +17,6 @@ from relsim.network.generators import NETWORK_KINDS, build_network, check_networ
 from relsim.network.graph import SocialNetwork, from_networkx
 
 __all__ = [
-    "MAX_EDGE_LIST_BYTES",
     "NETWORK_KINDS",
     "NetworkFileError",
     "SocialNetwork",

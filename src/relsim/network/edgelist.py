@@ -5,7 +5,8 @@ and/or a comma, optionally followed by a third (weight) column, which is ignored
 from ``#`` to the end of a line is a comment.  A file is read once per process
 (:func:`load_edge_list` keeps the parsed network and the file's SHA-256, keyed by the
 file's path, size and modification time), through :func:`relsim.inputs.read_regular_file`:
-only regular files of at most :data:`MAX_EDGE_LIST_BYTES` are read.
+only regular files of at most :func:`relsim.limits.edge_list_max_bytes` are read (1 GiB,
+or less when the machine has less memory to parse it).
 """
 
 from __future__ import annotations
@@ -21,11 +22,8 @@ import numpy as np
 import pandas as pd
 
 from relsim.inputs import InputError, quote, read_regular_file
+from relsim.limits import edge_list_max_bytes
 from relsim.network.graph import SocialNetwork, _check_count
-
-MAX_EDGE_LIST_BYTES: Final = 2**30
-"""Largest edge-list file read (1 GiB, about 50 million edges)."""
-
 
 _EDGE_COLUMNS: Final = ["u", "v", "weight"]
 _COMMENT: Final = re.compile(r"#[^\n]*")
@@ -78,7 +76,7 @@ def _identity(path: str | os.PathLike) -> tuple[str, int, int]:
 def _read(name: str, size: int, mtime: int) -> tuple[str, str]:
     """The text of an edge-list file and its SHA-256."""
     try:
-        raw = read_regular_file(name, max_bytes=MAX_EDGE_LIST_BYTES, what="edge-list file")
+        raw = read_regular_file(name, max_bytes=edge_list_max_bytes(), what="edge-list file")
     except InputError as exc:
         raise NetworkFileError(str(exc)) from None
     try:

@@ -15,8 +15,7 @@ Files (:mod:`relsim.outputs.files`)
     ``atomic_write(path, data)`` for one file, ``atomic_path(path)`` for writers that want a
     path (``savefig``), ``atomic_directory(directory)`` and
     ``write_tables(tables, directory, fmt)`` for a set of files;
-    ``read_regular_file(path, *, max_bytes, what) -> bytes`` and ``open_regular_file`` for
-    input files (InputFileError for FIFOs, devices and files over the limit).
+    (input files are read by :mod:`relsim.inputs`: ``read_regular_file``, re-exported here).
 
 The cache (:mod:`relsim.outputs.cache`)
     ``TableCache(directory)``: ``get(name) -> dict of DataFrames | None`` (verified against
@@ -35,14 +34,12 @@ from relsim.outputs.claim import (
     read_marker,
     resolve_output,
 )
+from relsim.inputs import InputFileError, open_regular_file, read_regular_file
 from relsim.outputs.files import (
-    InputFileError,
     OutputError,
     atomic_directory,
     atomic_path,
     atomic_write,
-    open_regular_file,
-    read_regular_file,
     rename_noreplace,
     write_tables,
 )

@@ -47,13 +47,12 @@ except ImportError:  # pragma: no cover  (Windows: a byte-range lock)
     fcntl = None
     import msvcrt
 
+from relsim.inputs import InputFileError, read_regular_file
 from relsim.outputs.files import (
-    InputFileError,
     OutputError,
     atomic_write,
     fsync_directory,
     fsync_tree,
-    read_regular_file,
     rename_noreplace,
 )
 

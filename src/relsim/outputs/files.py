@@ -25,19 +25,16 @@ import errno
 import os
 import secrets
 import shutil
-import stat
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from relsim.inputs import InputError
 
 
-class OutputError(ValueError):
+class OutputError(InputError):
     """A path relsim refuses to write or to trust; the message is one line naming it."""
-
-
-class InputFileError(ValueError):
-    """An input file relsim refuses to read (not a regular file, too large); one line."""
 
 
 # --------------------------------------------------------------------------- durability
@@ -191,71 +188,20 @@ def write_tables(tables: Mapping[str, Any], directory: str | os.PathLike, fmt: s
                  durable: bool = True) -> None:
     """Write each table (a pandas DataFrame) to ``directory/NAME.FMT`` (``fmt``: ``csv`` or
     ``parquet``, without the index), all or nothing: ``directory`` must not exist and
-    appears complete (:func:`atomic_directory`)."""
+    appears complete (:func:`atomic_directory`).  A Parquet file of one of relsim's tables
+    carries each column's unit and meaning in its field metadata (:mod:`relsim.tables`)."""
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"table format must be 'csv' or 'parquet', got {fmt!r}")
     with atomic_directory(directory, durable=durable) as tmp:
         for name, frame in tables.items():
             if fmt == "parquet":
-                frame.to_parquet(tmp / f"{name}.parquet", index=False)
+                import pyarrow.parquet as pq
+
+                from relsim.tables import TABLE_COLUMNS, arrow_table
+
+                if name in TABLE_COLUMNS:
+                    pq.write_table(arrow_table(frame, name), tmp / f"{name}.parquet")
+                else:
+                    frame.to_parquet(tmp / f"{name}.parquet", index=False)
             else:
                 frame.to_csv(tmp / f"{name}.csv", index=False)
-
-
-# --------------------------------------------------------------------------- reading
-
-def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISDIR, "a directory")):
-        if test(mode):
-            return name
-    return "not a regular file"
-
-
-def _check_regular(path: str | os.PathLike, mode: int, size: int, max_bytes: int,
-                   what: str) -> None:
-    if stat.S_ISDIR(mode):  # the OSError callers already turn into "cannot read"
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
-    if not stat.S_ISREG(mode):
-        raise InputFileError(f"{os.fspath(path)}: {what} is {_kind(mode)}, not a regular file")
-    if size > max_bytes:
-        raise InputFileError(f"{os.fspath(path)}: {what} is larger than {max_bytes:,} bytes "
-                             f"({size:,} bytes)")
-
-
-def open_regular_file(path: str | os.PathLike, *, max_bytes: int, what: str) -> IO[bytes]:
-    """Open an input file for reading in binary, if it is a regular file of at most
-    ``max_bytes`` bytes.
-
-    The file is checked with ``os.stat`` before opening (a FIFO would block ``open``),
-    opened with ``O_NONBLOCK`` (in case it was swapped for a FIFO meanwhile) and checked
-    again with ``fstat``.  Raises :class:`InputFileError` (one line naming the file and
-    ``what`` it is, e.g. ``"edge-list file"``) for a FIFO, device or socket and for a
-    file over the limit; missing files, directories (IsADirectoryError) and permissions
-    raise the usual OSError.
-    """
-    info = os.stat(path)
-    _check_regular(path, info.st_mode, info.st_size, max_bytes, what)
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
-                 | getattr(os, "O_NOCTTY", 0))
-    try:
-        info = os.fstat(fd)
-        _check_regular(path, info.st_mode, info.st_size, max_bytes, what)
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-def read_regular_file(path: str | os.PathLike, *, max_bytes: int, what: str) -> bytes:
-    """The contents of an input file that is a regular file of at most ``max_bytes`` bytes
-    (see :func:`open_regular_file`; a file that grows past the limit while it is read is
-    refused too)."""
-    with open_regular_file(path, max_bytes=max_bytes, what=what) as stream:
-        data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise InputFileError(f"{os.fspath(path)}: {what} is larger than {max_bytes:,} bytes")
-    return data

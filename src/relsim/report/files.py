@@ -11,7 +11,7 @@ import yaml
 from relsim.report import plots
 from relsim.report.render import to_html, to_markdown
 from relsim.report.summary import PLOTS, Report, summarise_comparison
-from relsim.run import RunResult
+from relsim.runs import RunResult
 from relsim.scenario import Scenario
 
 

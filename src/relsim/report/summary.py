@@ -18,7 +18,7 @@ from relsim.report.outcomes import (
     retention_curves,
     summarise,
 )
-from relsim.run import RunResult
+from relsim.runs import RunResult
 from relsim.scenario import BASELINE, Scenario
 
 PLOTS = {

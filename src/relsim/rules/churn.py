@@ -14,7 +14,6 @@ import numpy as np
 
 from relsim.params import P, Section
 
-
 MAX_LOG_MULTIPLIER = 700.0
 """Cap on the log hazard multiplier (exp(700) ~ 1e304, below float overflow)."""
 

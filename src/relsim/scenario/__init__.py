@@ -14,9 +14,14 @@ example and ``relsim schema`` prints the JSON Schema.
   :mod:`relsim.validation`.
 """
 
-from relsim.scenario.loading import load_model_config, load_scenario, validate_scenario
+from relsim.scenario.loading import (
+    load_model_config,
+    load_scenario,
+    load_scenario_text,
+    validate_scenario,
+)
 from relsim.scenario.schema import VARIANT_NAME, Scenario, ScenarioError
 from relsim.scenario.variants import BASELINE
 
 __all__ = ["BASELINE", "VARIANT_NAME", "Scenario", "ScenarioError", "load_model_config",
-           "load_scenario", "validate_scenario"]
+           "load_scenario", "load_scenario_text", "validate_scenario"]

@@ -31,7 +31,7 @@ from relsim.network import NetworkFileError, load_edge_list
 from relsim.scenario.schema import _DEFER_VARIANTS, Scenario, ScenarioError
 from relsim.scenario.variants import build_variants
 from relsim.validation import first_error, format_validation_error, where
-from relsim.yamlio import Positions, dotted, read_yaml
+from relsim.yamlio import MAX_BYTES, Positions, decode_text, dotted, parse_yaml, read_yaml
 
 
 def validate_scenario(data: Any, source: str, positions: Positions | None = None,
@@ -84,6 +84,18 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
     scenario = validate_scenario(data, str(path), positions, base_dir=Path(path).resolve().parent)
     scenario._source = Path(path).resolve()
     return scenario
+
+
+def load_scenario_text(raw: bytes, source: str, base_dir: Path | None = None) -> Scenario:
+    """Parse and validate a scenario given as bytes (standard input, say); relative paths
+    resolve against ``base_dir`` (default: the working directory)."""
+    if len(raw) > MAX_BYTES:
+        raise ScenarioError(f"{source}: scenario larger than {MAX_BYTES:,} bytes")
+    try:
+        data, positions = parse_yaml(decode_text(raw, source), source)
+    except InputError as exc:
+        raise ScenarioError(str(exc)) from None
+    return validate_scenario(data, source, positions, base_dir=base_dir)
 
 
 def load_model_config(path: str | os.PathLike) -> ModelConfig:

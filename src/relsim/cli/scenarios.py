@@ -1,10 +1,14 @@
-"""The ``relsim`` command line.
+"""The scenario commands: ``relsim run``, ``relsim validate`` and ``relsim schema``.
 
     relsim run SCENARIO.yaml --out DIR [--workers N] [--format csv|parquet] [--seed S]
-                             [--replications R] [--steps T] [--overwrite] [--quiet]
+                             [--replications R] [--steps T] [--overwrite] [-q] [-v]
                              [--max-memory SIZE]
-    relsim validate SCENARIO.yaml [--max-memory SIZE]
+    relsim validate FILE... [--max-memory SIZE]
     relsim schema
+
+``SCENARIO.yaml`` may be ``-`` (standard input; relative edge-list paths then resolve
+against the working directory).  ``relsim validate`` takes several files, checks each
+and says which fail (exit 2 if any does): a pre-commit hook.
 
 ``relsim run`` runs every variant of the scenario for every replication
 (:mod:`relsim.compare`: common random numbers, ``--workers`` local
@@ -15,10 +19,8 @@ table is printed.
 
 Bad input -- a scenario file (see :mod:`relsim.scenario`), an edge-list file, a
 command-line flag, an output directory relsim must not write, a run that does not fit
-the memory -- gets one line on stderr naming the file or flag, the field and what was
-expected, and exit status 2, never a traceback.  All input is checked before anything is
-written.  Other exit statuses: 0 done, 1 a system error (disk full, a worker process
-killed, ...; one line too), 130 interrupted (Ctrl-C, SIGTERM or SIGHUP).
+the memory -- gets one line on stderr and exit status 2 (:mod:`relsim.cli`).  All input
+is checked before anything is written.
 
 Files (docs/files.md has the whole promise; :mod:`relsim.outputs` keeps it)
 --------------------------------------------------------------------------
@@ -65,43 +67,23 @@ Only the standard library is imported with this module; the rest is imported by
 from __future__ import annotations
 
 import argparse
-import errno
 import importlib
 import json
 import os
-import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-EXIT_ERROR = 1
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
+from relsim.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED
+
+STDIN = "-"
+"""The scenario file name that means standard input."""
 RUN_SETTINGS = ("seed", "replications", "steps")
 """Scenario fields that ``relsim run`` flags of the same name override."""
 MAX_WORKERS = 1024
 """Most worker processes ``--workers`` accepts."""
 NO_REPORT_ENV = "RELSIM_NO_REPORT"
 """Environment variable: a non-empty value skips the report (a test hook)."""
-
-
-def __getattr__(name: str) -> Any:
-    if name == "run_key":  # defined here before; kept importable without importing it early
-        from relsim.compare import run_key
-
-        return run_key
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class UsageError(Exception):
-    """Bad command-line input; the message is one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, status 2, no usage dump
-        raise UsageError(f"{self.prog}: {message}")
 
 
 def _scenario_int(field: str) -> Callable[[str], int]:
@@ -146,14 +128,12 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``relsim`` command."""
-    parser = _Parser(prog="relsim", description="Agent-based simulation of customer relationships.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def add_parsers(sub: Any) -> None:
+    """Add ``run``, ``validate`` and ``schema`` to the ``relsim`` command."""
     memory = ("most memory relsim may use, e.g. 512M or 40G (default: the memory available); "
               "larger than the estimate lets a run that does not seem to fit try anyway")
     run = sub.add_parser("run", help="run every variant of a scenario and write the tables")
-    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("scenario", help="scenario YAML file (-: standard input)")
     run.add_argument("--out", required=True, help="output directory (created; must not exist "
                      "unless --overwrite)")
     run.add_argument("--workers", type=_workers, default=1,
@@ -166,13 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--steps", type=_scenario_int("steps"), help="override the horizon (weeks)")
     run.add_argument("--overwrite", action="store_true",
                      help="replace DIR if relsim wrote it (it holds .relsim-output.json)")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--max-memory", type=_size, metavar="SIZE", help=memory)
-    val = sub.add_parser("validate", help="check a scenario file without running it")
-    val.add_argument("scenario", help="scenario YAML file")
+    run.set_defaults(handler=command_run)
+    val = sub.add_parser("validate", help="check scenario files without running them")
+    val.add_argument("scenario", nargs="+", metavar="FILE",
+                     help="scenario YAML files (-: standard input)")
     val.add_argument("--max-memory", type=_size, metavar="SIZE", help=memory)
-    sub.add_parser("schema", help="print the scenario JSON Schema")
-    return parser
+    val.set_defaults(handler=command_validate)
+    schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.set_defaults(handler=command_schema)
 
 
 # --------------------------------------------------------------------------- commands
@@ -196,11 +178,18 @@ def report_builder() -> Callable | None:
     return getattr(module, "build_report", None)
 
 
-def _scenario(args: argparse.Namespace):
-    """The scenario file, with the flags of :data:`RUN_SETTINGS` applied."""
-    from relsim.scenario import load_scenario
+def _scenario(args: argparse.Namespace, path: str | None = None):
+    """The scenario file (``-``: standard input), with the flags of :data:`RUN_SETTINGS`
+    applied."""
+    from relsim.scenario import load_scenario, load_scenario_text
 
-    scenario = load_scenario(args.scenario)
+    path = args.scenario if path is None else path
+    if path == STDIN:
+        from relsim.yamlio import MAX_BYTES
+
+        scenario = load_scenario_text(sys.stdin.buffer.read(MAX_BYTES + 1), "<stdin>")
+    else:
+        scenario = load_scenario(path)
     return scenario.model_copy(update={k: getattr(args, k, None) for k in RUN_SETTINGS
                                        if getattr(args, k, None) is not None})
 
@@ -211,7 +200,7 @@ def command_run(args: argparse.Namespace) -> int:
     from relsim.compare import Comparison
     from relsim.limits import cap_workers, check_memory
     from relsim.outputs import claim_output, write_tables
-    from relsim.run import TABLES
+    from relsim.runs import TABLES
 
     scenario = _scenario(args)
     configs = scenario.variant_configs()
@@ -220,8 +209,8 @@ def command_run(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
     check_memory(list(configs.values()), workers, runs=len(configs) * scenario.replications,
                  budget=args.max_memory)
-    inputs = [args.scenario, *sorted({c.network.path for c in configs.values()
-                                      if c.network.path})]
+    inputs = [*([args.scenario] if args.scenario != STDIN else []),
+              *sorted({c.network.path for c in configs.values() if c.network.path})]
     build_report = report_builder()
     with claim_output(args.out, overwrite=args.overwrite, inputs=inputs) as claim:
         cache_dir, partial = claim.private_directory("replications"), claim.partial
@@ -277,18 +266,37 @@ def print_summary(result) -> None:
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    """``relsim validate``: parse and validate only (variants and edge-list files included),
-    and check that one run at a time fits the memory."""
+    """``relsim validate``: parse and validate each file only (variants and edge-list files
+    included) and check that one run at a time fits the memory; one line per file, exit 2
+    if any is bad."""
+    from relsim.inputs import InputError
+
+    if len(args.scenario) == 1:  # the error of a single file is the command's own
+        print(_validated(args, args.scenario[0]))
+        return 0
+    failed = 0
+    for path in args.scenario:
+        try:
+            print(_validated(args, path))
+        except InputError as exc:
+            failed += 1
+            print("error: " + " ".join(str(exc).splitlines()), file=sys.stderr)
+    if failed:
+        print(f"{failed} of {len(args.scenario)} files failed", file=sys.stderr)
+    return EXIT_BAD_INPUT if failed else 0
+
+
+def _validated(args: argparse.Namespace, path: str) -> str:
+    """The line ``relsim validate`` prints for a good file (InputError for a bad one)."""
     from relsim.limits import check_memory
 
-    scenario = _scenario(args)
+    scenario = _scenario(args, path)
     configs = scenario.variant_configs()
     check_memory(list(configs.values()), 1, runs=len(configs) * scenario.replications,
                  budget=args.max_memory, command="relsim validate")
-    print(f"{args.scenario}: ok ({scenario.n_customers} customers, {len(scenario.firms)} firms, "
-          f"{scenario.steps} steps, {scenario.replications} replications; variants: "
-          f"{', '.join(scenario.variant_names())})")
-    return 0
+    return (f"{path}: ok ({scenario.n_customers} customers, {len(scenario.firms)} firms, "
+            f"{scenario.steps} steps, {scenario.replications} replications; variants: "
+            f"{', '.join(scenario.variant_names())})")
 
 
 def command_schema(args: argparse.Namespace) -> int:
@@ -297,71 +305,3 @@ def command_schema(args: argparse.Namespace) -> int:
 
     print(json.dumps(Scenario.model_json_schema(), indent=2))
     return 0
-
-
-# --------------------------------------------------------------------------- entry point
-
-def _error(exc: BaseException) -> None:
-    print("error: " + " ".join(str(exc).splitlines()), file=sys.stderr)
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-@contextmanager
-def _termination_interrupts() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise KeyboardInterrupt, like Ctrl-C (only where their action is
-    the default one: ``nohup`` keeps ignoring SIGHUP)."""
-    installed = {}
-    if threading.current_thread() is threading.main_thread():
-        for name in ("SIGTERM", "SIGHUP"):
-            number = getattr(signal, name, None)
-            if number is not None and signal.getsignal(number) == signal.SIG_DFL:
-                installed[number] = signal.signal(number, _interrupt)
-    try:
-        yield
-    finally:
-        for number, previous in installed.items():
-            signal.signal(number, previous)
-
-
-def _main(argv: list[str] | None) -> int:
-    from concurrent.futures.process import BrokenProcessPool
-
-    from relsim.limits import MemoryLimitError
-    from relsim.outputs import InputFileError, OutputError
-    from relsim.scenario import ScenarioError
-
-    try:
-        args = build_parser().parse_args(argv)
-        handler = {"run": command_run, "validate": command_validate,
-                   "schema": command_schema}[args.command]
-        return handler(args)
-    except (ScenarioError, UsageError, OutputError, InputFileError, MemoryLimitError) as exc:
-        _error(exc)
-        return EXIT_BAD_INPUT
-    except BrokenProcessPool:
-        _error(RuntimeError("a worker process died (out of memory?); finished runs are kept: "
-                            "run the same command again, perhaps with fewer --workers"))
-        return EXIT_ERROR
-    except OSError as exc:
-        if exc.errno == errno.ENAMETOOLONG:
-            _error(RuntimeError(f"name too long: {exc.filename}"[:300]))
-        else:
-            _error(exc)
-        return EXIT_ERROR
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``relsim`` console script; returns the exit status."""
-    with _termination_interrupts():
-        try:
-            return _main(argv)
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            return EXIT_INTERRUPTED
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

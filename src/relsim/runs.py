@@ -27,9 +27,8 @@ from relsim.tables import conform
 
 TABLES = ("firms", "market", "transactions", "relationships", "cohorts", "customers", "trace")
 ON_REQUEST = ("weekly_truth",)
-"""Tables recorded only when asked for (``record.truth``): empty, without columns, otherwise
-(as ``customers`` without ``record.customers``).  A run carries them; a comparison does not
-yet (None), so ``relsim run`` does not write them."""
+"""Tables recorded only when asked for (``record.truth``): None otherwise, so that a run,
+a comparison and ``relsim run`` carry and write them only when asked for."""
 
 
 def replication_seed(seed: int, replication: int) -> int:
@@ -81,9 +80,10 @@ def collect(model: RelationshipModel) -> RunResult:
               "cohorts": cohort_retention(relationships, model.steps),
               "customers": model.records.customers_frame(model),
               "trace": model.records.trace_frame(),
-              "weekly_truth": model.records.truth_frame(names)}
-    return RunResult(**{name: conform(frame, name, names) for name, frame in tables.items()},
-                     config=model.config)
+              "weekly_truth": (model.records.truth_frame(names) if model.config.record.truth
+                               else None)}
+    return RunResult(**{name: None if frame is None else conform(frame, name, names)
+                        for name, frame in tables.items()}, config=model.config)
 
 
 def run_one(config: ModelConfig, seed: int, replication: int = 0) -> RunResult:

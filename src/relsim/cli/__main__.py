@@ -1,0 +1,7 @@
+"""``python -m relsim.cli``: the relsim command line."""
+
+import sys
+
+from relsim.cli import main
+
+sys.exit(main())
