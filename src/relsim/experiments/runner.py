@@ -171,34 +171,35 @@ def run(experiment: Experiment, out: str | Path | None = None, *, workers: int =
         raise ValueError(f"workers must be at least 1, got {workers}")
     design = experiment.sample()
     out = Path(out) if out is not None else (Path(experiment.out) if experiment.out else None)
-    if out is not None:
-        store.prepare(out, experiment, design, resume)
-    done = store.finished_units(out) if out is not None else set()
-    reps = experiment.n_replications
-    units = [(p, r) for p in design["point"].tolist() for r in range(reps) if (p, r) not in done]
-    arms = len(experiment.arm_names())
     frames: list[pd.DataFrame] = []
-    bar = tqdm(total=len(design) * reps * arms, initial=len(done) * arms, unit="run",
-               desc=experiment.name, disable=None if progress else True, smoothing=0.1)
-    try:
-        with _executor(workers, executor, scheduler) as (pool, count):
-            size = batch_size or experiment.batch_size or default_batch_size(
-                experiment, len(units), count)
+    arms = len(experiment.arm_names())
+    with _executor(workers, executor, scheduler) as (pool, count):  # before writing anything
+        if out is not None:
+            store.prepare(out, experiment, design, resume)
+        done = store.finished_units(out) if out is not None else set()
+        reps = experiment.n_replications
+        units = [(p, r) for p in design["point"].tolist() for r in range(reps)
+                 if (p, r) not in done]
+        size = batch_size or experiment.batch_size or default_batch_size(
+            experiment, len(units), count)
+        bar = tqdm(total=len(design) * reps * arms, initial=len(done) * arms, unit="run",
+                   desc=experiment.name, disable=None if progress else True, smoothing=0.1)
+
+        def finished(chunk: list[tuple[int, int]], rows: pd.DataFrame) -> None:
+            if out is not None:
+                store.write_batch(out, rows, chunk)
+            frames.append(rows)
+            bar.update(len(chunk) * arms)
+
+        try:
             tasks = _tasks(experiment, design, units, size)
-
-            def finished(chunk: list[tuple[int, int]], rows: pd.DataFrame) -> None:
-                if out is not None:
-                    store.write_batch(out, rows, chunk)
-                frames.append(rows)
-                bar.update(len(chunk) * arms)
-
             if pool is None:
                 for chunk, task in tasks:
                     finished(chunk, run_batch(task))
             else:
                 _run_on(pool, tasks, 2 * count, finished)
-    finally:
-        bar.close()
+        finally:
+            bar.close()
     if out is not None:
         results = sort_results(store.read_batches(out), experiment)
         store.write_results(out, results)

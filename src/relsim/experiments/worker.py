@@ -27,7 +27,7 @@ import pandas as pd
 
 from relsim.compare import VARIANT
 from relsim.config import ModelConfig
-from relsim.experiments.schema import arm_configs
+from relsim.experiments.schema import ExperimentError, arm_configs
 from relsim.report.outcomes import replication_outcomes
 from relsim.scenario import BASELINE, Scenario
 
@@ -85,7 +85,8 @@ def run_batch(task: Task) -> pd.DataFrame:
             try:
                 configs_at[point] = arm_configs(task.scenario, task.arms, values)
             except Exception as exc:  # a design point the load-time checks did not catch
-                raise ValueError(f"design point {point} ({values}): {exc}") from None
+                raise ExperimentError(f"design point {point} ({values}): "
+                                      f"{' '.join(str(exc).splitlines())}") from None
         configs = configs_at[point]
         seed = replication_seed(task.seed, replication)
         firms, relationships, done = [], [], []
