@@ -213,7 +213,8 @@ def _clean(err: dict) -> dict:
 def _format(exc: ValidationError, source: str, positions: Positions) -> str:
     """One line for the error nearest the top of the file (relsim.scenario's format)."""
     errors = [_clean(err) for err in exc.errors()]
-    first = min(errors, key=lambda e: _position(positions, e["loc"]) or (10**9, 0))
+    first = min(errors, key=lambda e: (e["type"] == "missing",  # unknown keys first
+                                       _position(positions, e["loc"]) or (10**9, 0)))
     single = ValidationError.from_exception_data(exc.title, [first])
     line = format_validation_error(single, source, positions)
     if first["type"] == "extra_forbidden":
@@ -321,8 +322,9 @@ def _check_parameter(path: str, spec: ParameterSpec, field: FieldSpec) -> str | 
             field.low is None or (spec.distribution == "lognormal" and field.low <= 0))
         if not unbounded:
             return (f"distribution: a {spec.distribution} distribution is unbounded but {path} "
-                    f"is {field.describe()}: give low and high to truncate it"
-                    + (" (normal)" if spec.distribution == "normal" else ""))
+                    f"is {field.describe()}: give low and high to truncate it" if spec.distribution
+                    == "normal" else f"distribution: a lognormal distribution is unbounded but "
+                    f"{path} is {field.describe()}: use a range with log: true")
         return None
     for name in ("low", "high"):
         value = getattr(spec, name)
