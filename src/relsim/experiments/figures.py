@@ -120,14 +120,14 @@ def response_figure(design: pd.DataFrame, runs: pd.Series, response: Response,
                        label="design point (mean of replications)")
             ax.plot(band["x"], band["mean"], color=OKABE_ITO[0], lw=1.8, label="mean")
             ax.fill_between(band["x"], band["lo"], band["hi"], color=OKABE_ITO[0], alpha=0.2,
-                            lw=0, label="95% band")
+                            lw=0, label="95% interval of the mean of runs")
         else:
             labels = band["x"].astype(str)
             ax.errorbar(labels, band["mean"], yerr=[band["mean"] - band["lo"],
                         band["hi"] - band["mean"]], fmt="o", color=OKABE_ITO[0], capsize=3,
                         label="mean, 95% interval")
             ax.tick_params(axis="x", labelrotation=20)
-        ax.set_xlabel(parameter_label(name, units.get(name, "")))
+        ax.set_xlabel(parameter_label(name, units.get(name, "")), fontsize=8)
         ax.grid(alpha=0.3)
     for ax in axes[len(names):]:
         ax.set_visible(False)
@@ -149,8 +149,10 @@ def heatmap_figure(design: pd.DataFrame, means: pd.Series, response: Response, a
                                               for v in table.columns], rotation=30)
     ax.set_yticks(range(len(table.index)), [f"{v:.3g}" if isinstance(v, float) else str(v)
                                             for v in table.index])
+    middle = np.nanmean([np.nanmin(table.to_numpy()), np.nanmax(table.to_numpy())])
     for (i, j), value in np.ndenumerate(table.to_numpy()):
-        ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=7, color="white")
+        ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=7,
+                color="white" if value < middle else "black")  # readable on viridis
     ax.set_xlabel(parameter_label(a, units.get(a, "")))
     ax.set_ylabel(parameter_label(b, units.get(b, "")))
     fig.colorbar(image, ax=ax, label=response_label(response))
