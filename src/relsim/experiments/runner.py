@@ -39,7 +39,7 @@ from relsim.experiments.worker import KEYS, Task, run_batch
 
 CONNECT_TIMEOUT = 5.0
 """Seconds to wait for a Dask scheduler before giving up."""
-TASK_SECONDS = 2.0
+TASK_SECONDS = 4.0
 """Aimed-for length of one task: long enough that per-task overhead is small, short enough
 that progress moves and an interruption loses little."""
 
@@ -49,7 +49,7 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _process_pool(workers: int) -> ProcessPoolExecutor:
+def process_pool(workers: int) -> ProcessPoolExecutor:
     """Local worker processes.  On Linux they fork from a server process that imported the
     worker module once (forkserver), so starting one costs milliseconds, not an import."""
     methods = multiprocessing.get_all_start_methods()
@@ -97,15 +97,17 @@ def dask_client(scheduler: str, workers: int, stack: ExitStack):
     return stack.enter_context(client)
 
 
-def default_batch_size(experiment: Experiment, pending: int, workers: int) -> int:
+def default_batch_size(experiment: Experiment, pending: int, workers: int | None) -> int:
     """Units per task: about :data:`TASK_SECONDS` of work by a rough cost model (fixed cost
-    per run and per step, and per customer-step), but at least four tasks per worker."""
+    per run and per step, and per customer-step), but, on ``workers`` parallel workers, at
+    least four tasks per worker (``workers=None``: batches run in this process)."""
     scenario = experiment.base
     per_run = 0.05 + scenario.steps * (0.002 + 3e-7 * scenario.n_customers)
     per_unit = per_run * len(experiment.arm_names())
     by_time = max(1, int(TASK_SECONDS / per_unit))
-    by_spread = max(1, math.ceil(pending / (4 * workers)))
-    return min(by_time, by_spread)
+    if workers is None:
+        return by_time
+    return min(by_time, max(1, math.ceil(pending / (4 * workers))))
 
 
 def _tasks(experiment: Experiment, design: pd.DataFrame, units: list[tuple[int, int]],
@@ -144,7 +146,7 @@ def _executor(workers: int, executor: Executor | None, scheduler: str | None
             count = sum(client.nthreads().values()) or workers
             yield client.get_executor(pure=False), count
         elif workers > 1:
-            pool = _process_pool(workers)
+            pool = process_pool(workers)
             try:
                 yield pool, workers
             except BaseException:
@@ -181,7 +183,7 @@ def run(experiment: Experiment, out: str | Path | None = None, *, workers: int =
         units = [(p, r) for p in design["point"].tolist() for r in range(reps)
                  if (p, r) not in done]
         size = batch_size or experiment.batch_size or default_batch_size(
-            experiment, len(units), count)
+            experiment, len(units), None if pool is None else count)
         bar = tqdm(total=len(design) * reps * arms, initial=len(done) * arms, unit="run",
                    desc=experiment.name, disable=None if progress else True, smoothing=0.1)
 
