@@ -14,8 +14,8 @@ from relsim.experiments.analysis import noise_table, sensitivity
 from relsim.experiments.conditions import parse_condition
 from relsim.experiments.designs import Factor
 from relsim.experiments.discovery import discover
+from relsim.experiments.loading import load_experiment
 from relsim.experiments.responses import Response
-from relsim.experiments.schema import load_experiment
 from relsim.experiments.spec import GridDesign, MorrisDesign
 from relsim.experiments.study import analyze
 

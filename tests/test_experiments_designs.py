@@ -9,7 +9,7 @@ import pytest
 
 from relsim.experiments import designs
 from relsim.experiments.designs import Factor
-from relsim.experiments.schema import load_experiment
+from relsim.experiments.loading import load_experiment
 from relsim.experiments.spec import GridDesign, LHSDesign, MorrisDesign, SobolDesign
 
 UNIFORM = [Factor("a", "float", "unif", (0.0, 1.0)), Factor("b", "float", "unif", (2.0, 6.0)),

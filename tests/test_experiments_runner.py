@@ -17,8 +17,9 @@ import pytest
 from relsim.experiments import store
 from relsim.experiments.cli import add_parsers, command_analyze, command_sweep
 from relsim.experiments.designs import point_values
+from relsim.experiments.loading import load_experiment
 from relsim.experiments.runner import run
-from relsim.experiments.schema import ExperimentError, load_experiment
+from relsim.experiments.schema import ExperimentError
 from relsim.experiments.worker import KEYS, Task, run_batch
 from relsim.run import replication_seed
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from relsim.experiments import schema
+from relsim.experiments import loading, schema
 from relsim.experiments.cli import add_parsers, command_sweep
 from relsim.experiments.fields import FieldLookupError, lookup
-from relsim.experiments.schema import ExperimentError, load_experiment
+from relsim.experiments.loading import load_experiment
+from relsim.experiments.schema import ExperimentError
 
 HERE = Path(__file__).parent
 BAD = sorted((HERE / "bad_experiments").glob("*.yaml"))
@@ -76,13 +77,13 @@ def test_bad_experiment_on_the_command_line_exits_2_and_writes_nothing(name, tmp
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_bundled_experiments_are_valid(path):
-    summary = schema.validate_experiment(path)
+    summary = loading.validate_experiment(path)
     assert summary.startswith(f"{path}: ok (experiment:")
-    assert schema.is_experiment_file(path)
+    assert loading.is_experiment_file(path)
 
 
 def test_scenario_files_are_not_experiment_files():
-    assert not schema.is_experiment_file(HERE.parent / "scenarios" / "example.yaml")
+    assert not loading.is_experiment_file(HERE.parent / "scenarios" / "example.yaml")
 
 
 def test_json_schema_describes_parameters_designs_and_arms():

@@ -19,15 +19,9 @@ same whatever runs them.  See ``docs/experiments.md``.
 from __future__ import annotations
 
 from relsim.experiments.designs import sample
+from relsim.experiments.loading import is_experiment_file, load_experiment, validate_experiment
 from relsim.experiments.runner import run
-from relsim.experiments.schema import (
-    Experiment,
-    ExperimentError,
-    experiment_json_schema,
-    is_experiment_file,
-    load_experiment,
-    validate_experiment,
-)
+from relsim.experiments.schema import Experiment, ExperimentError, experiment_json_schema
 from relsim.experiments.study import Analysis, analyze
 
 load = load_experiment

@@ -94,8 +94,8 @@ def _error(message: str) -> int:
 
 def command_sweep(args: argparse.Namespace) -> int:
     """``relsim sweep``: run (or resume) the experiment's sweep, writing as batches finish."""
+    from relsim.experiments.loading import load_experiment
     from relsim.experiments.runner import run
-    from relsim.experiments.schema import load_experiment
 
     out = None
     try:

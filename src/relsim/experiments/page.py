@@ -38,11 +38,11 @@ def render(analysis, images: dict[str, bytes]) -> str:
     points = design_size(e)
     parts = [f"<h1>{esc(e.name)}</h1>", f"<p>{esc(e.description)}</p>" if e.description else "",
              "<h2>Experiment</h2>",
-             f"<p>{esc(e.design.kind)} design of {points} points x {len(arms)} arm(s) "
-             f"({esc(', '.join(arms))}) x {reps} replication(s) = {points * len(arms) * reps} "
-             f"runs of {e.base.n_customers} customers x {e.base.steps} weeks; replication r "
-             f"uses the same seed at every point and arm (common random numbers), root seed "
-             f"{e.root_seed}.</p>",
+             (f"<p>{esc(e.design.kind)} design of {points} points x {len(arms)} arm(s) "
+              f"({esc(', '.join(arms))}) x {reps} replication(s) = {points * len(arms) * reps} "
+              f"runs of {e.base.n_customers} customers x {e.base.steps} weeks; replication r "
+              f"uses the same seed at every point and arm (common random numbers), root seed "
+              f"{e.root_seed}.</p>"),
              _table(pd.DataFrame([{"parameter": name, "field": spec.describe(),
                                    "unit": spec.unit, "varied as": _varied(e.parameters[name])}
                                   for name, spec in e.fields.items()]))]
@@ -50,9 +50,9 @@ def render(analysis, images: dict[str, bytes]) -> str:
         parts.append('<div class="warn"><b>Warnings</b><ul>'
                      + "".join(f"<li>{esc(w)}</li>" for w in analysis.warnings) + "</ul></div>")
     parts += ["<h2>Replication noise</h2>",
-              "<p><code>noise_share</code>: within-point variance / variance of single runs; "
-              "<code>noise_of_means</code>: share of the variance between point means that "
-              "is noise (what the indices see).</p>", _table(analysis.noise)]
+              ("<p><code>noise_share</code>: within-point variance / variance of single runs; "
+               "<code>noise_of_means</code>: share of the variance between point means that "
+               "is noise (what the indices see).</p>"), _table(analysis.noise)]
     if len(analysis.indices):
         parts += ["<h2>Sensitivity indices</h2>", _table(analysis.indices)]
         if len(analysis.second_order):

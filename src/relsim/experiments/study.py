@@ -23,8 +23,9 @@ from relsim.experiments import figures as fig
 from relsim.experiments.analysis import analysis_seed, noise_table, sensitivity
 from relsim.experiments.conditions import Condition, parse_condition
 from relsim.experiments.discovery import discover
+from relsim.experiments.loading import load_experiment
 from relsim.experiments.responses import Response, run_values
-from relsim.experiments.schema import Experiment, ExperimentError, load_experiment
+from relsim.experiments.schema import Experiment, ExperimentError
 
 
 @dataclass

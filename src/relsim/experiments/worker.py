@@ -84,7 +84,7 @@ def run_batch(task: Task) -> pd.DataFrame:
         if point not in configs_at:
             try:
                 configs_at[point] = arm_configs(task.scenario, task.arms, values)
-            except Exception as exc:  # a design point the load-time checks did not catch
+            except (ValueError, KeyError) as exc:  # a point the load-time checks missed
                 raise ExperimentError(f"design point {point} ({values}): "
                                       f"{' '.join(str(exc).splitlines())}") from None
         configs = configs_at[point]
