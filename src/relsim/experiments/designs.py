@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from relsim.experiments.schema import require
+
 if TYPE_CHECKING:
     from relsim.experiments.schema import Experiment
     from relsim.experiments.spec import ParameterSpec
@@ -109,6 +111,7 @@ def _grid_values(f: Factor, levels: int) -> tuple[np.ndarray, np.ndarray]:
     """The sampled numbers and values of one factor's grid levels: its own levels; ``levels``
     evenly spaced values of a range (ends included, integers without repeats); the
     mid-quantiles (i + 1/2) / levels of a distribution."""
+    require("SALib")
     from SALib.util import scale_samples
 
     if f.kind == "levels":
@@ -135,6 +138,7 @@ def grid_matrix(factors: list[Factor], levels: int) -> np.ndarray:
 def sample_matrix(factors: list[Factor], design) -> np.ndarray:
     """The numbers the design draws, one row per point and one column per factor, in the
     problem's scale (what SALib's analysers read)."""
+    require("SALib")
     from SALib.sample import latin, morris, sobol
 
     spec = problem(factors)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from relsim.experiments.conditions import Condition
 from relsim.experiments.designs import POINT
+from relsim.experiments.schema import require
 
 
 def _inputs(design: pd.DataFrame) -> pd.DataFrame:
@@ -61,6 +62,7 @@ def discover(design: pd.DataFrame, values: pd.Series, condition: Condition,
     """PRIM boxes of the design points (rows of ``design``) whose response ``values`` (indexed
     by point) meet ``condition``.  Returns the boxes (one row per box and restricted
     parameter: coverage, density, mass, limits) and each box's peeling trajectory."""
+    require("prim")
     import prim
 
     values = values.reindex(design[POINT].to_numpy())

@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from relsim.experiments import store
 from relsim.experiments.designs import point_values
-from relsim.experiments.schema import Experiment, ExperimentError
+from relsim.experiments.schema import Experiment, ExperimentError, require
 from relsim.experiments.worker import KEYS, Task, run_batch
 
 CONNECT_TIMEOUT = 5.0
@@ -78,11 +78,9 @@ def dask_client(scheduler: str, workers: int, stack: ExitStack):
     """A Dask client: of a ``LocalCluster`` of ``workers`` processes (``scheduler="local"``)
     or connected to the scheduler at ``scheduler``; closed when ``stack`` closes.  An
     unreachable scheduler is an :class:`ExperimentError`."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise ExperimentError("--scheduler needs Dask distributed: pip install "
-                              "'relsim[experiments]'") from None
+    require("distributed")
+    from distributed import Client, LocalCluster
+
     if scheduler == "local":
         cluster = stack.enter_context(LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,

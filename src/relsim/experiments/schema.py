@@ -19,6 +19,7 @@ point and arm runs with ``relsim.run.replication_seed(seed, r)``.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,6 +39,16 @@ OutcomeName = Literal[tuple(o.name for o in OUTCOMES)]  # type: ignore[valid-typ
 
 class ExperimentError(ScenarioError):
     """An experiment that cannot be used; the message is one line for the user."""
+
+
+EXTRA = "pip install 'relsim[experiments]'"
+"""How to install the experiments' optional dependencies (SALib, Dask distributed, PRIM)."""
+
+
+def require(module: str) -> None:
+    """A one-line :class:`ExperimentError` if an optional dependency is not installed."""
+    if importlib.util.find_spec(module) is None:
+        raise ExperimentError(f"experiments need the {module} package: {EXTRA}")
 
 
 class Experiment(Strict):

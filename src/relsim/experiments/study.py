@@ -83,9 +83,10 @@ class Analysis:
         for i, condition in enumerate(self.conditions):
             boxes = self.boxes[self.boxes["condition"] == str(condition)]
             if boxes["box"].max() >= 1:
-                values = self.points[condition.response.name].reindex(self.design["point"])
+                have = self.design[self.design["point"].isin(self.points.index)]
+                values = self.points[condition.response.name].reindex(have["point"])
                 out[f"prim-{i + 1}.png"] = fig.png(fig.prim_figure(
-                    self.design, condition.holds(values.to_numpy()), str(condition), boxes,
+                    have, condition.holds(values.to_numpy()), str(condition), boxes,
                     self.trajectories[self.trajectories["condition"] == str(condition)], units))
         return out
 
@@ -163,8 +164,9 @@ def analyze(source: str | os.PathLike | pd.DataFrame, experiment: Experiment | N
                           analysis_seed(getattr(experiment.design, "seed", 0)))
     threshold = experiment.analysis.density if density is None else density
     boxes, trajectories = [], []
+    have = design[design["point"].isin(points.index)]  # an unfinished sweep: finished points
     for condition in parsed:
-        box, path = discover(design, points[condition.response.name], condition, threshold)
+        box, path = discover(have, points[condition.response.name], condition, threshold)
         boxes.append(box)
         trajectories.append(path)
     analysis = Analysis(
