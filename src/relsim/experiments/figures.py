@@ -60,7 +60,7 @@ def indices_figure(table: pd.DataFrame, response: Response, kind: str,
             ax.annotate(row["parameter"], (row["mu_star"], row["sigma"]), fontsize=8,
                         xytext=(4, 4), textcoords="offset points")
         if np.isfinite(noise):
-            ax.axvline(noise, color=OKABE_ITO[1], ls="--", label="replication noise")
+            ax.axvline(noise, color=OKABE_ITO[7], ls="--", label="replication noise")
         ax.set_xlabel("μ*: mean |elementary effect| (response units per unit of range)")
         ax.set_ylabel("σ: spread of elementary effects")
         ax.set_title(f"Morris screening: {response.name}")
@@ -75,7 +75,7 @@ def indices_figure(table: pd.DataFrame, response: Response, kind: str,
         ax.set_yticks(y + height * (len(bars) - 1) / 2, table["parameter"])
         ax.invert_yaxis()
         if np.isfinite(noise):
-            ax.axvline(noise, color=OKABE_ITO[1], ls="--", label="replication noise share")
+            ax.axvline(noise, color=OKABE_ITO[7], ls="--", label="replication noise share")
         ax.set_xlabel("share of the variance of the response (95% interval)")
         name = {"sobol": "Sobol indices", "lhs": "RBD-FAST first-order indices",
                 "grid": "main effects"}[kind]
