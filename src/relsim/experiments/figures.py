@@ -194,6 +194,6 @@ def prim_figure(design: pd.DataFrame, cases: np.ndarray, title: str, boxes: pd.D
         ax.set_xlabel(parameter_label(numeric[0], units.get(numeric[0], "")))
         ax.set_ylabel(parameter_label(numeric[1], units.get(numeric[1], "")))
         ax.set_title("design points (means of replications)")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="best", framealpha=0.9)
     fig.suptitle(f"Scenario discovery: {title}")
     return fig
