@@ -22,8 +22,10 @@ Every sweep is an LHS design over ``behaviour.trust_loss`` with one arm and one
 replication, so each design point is one run of the given size, the sweep
 records the report's outcomes (computed in the worker) and writes Parquet
 batches.  Overhead per run = (1-worker sweep time - direct time) / runs.
-The machine is shared, so figures move between runs; the CPU model and library
-versions are printed with them.
+The CPU-time overhead (this process's CPU time, sweep vs direct, both in-process) is
+printed too: on a shared, loaded machine it is steadier than wall time.  The machine
+is shared, so figures move between runs; the CPU model, library versions and the load
+average are printed with them.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ if importlib.util.find_spec("relsim") is None and SRC.is_dir():
 TARGET_OVERHEAD = 0.05
 TARGET_SPEEDUP = 1.8
 TARGET_DASK = 0.10
+CPU_SECONDS: dict[str, float] = {}
+"""CPU time of this process in the last direct loop and the last sweep (in-process runs)."""
 
 EXPERIMENT = """name: bench-{name}
 scenario: {{n_customers: {customers}, steps: {steps}, seed: 1}}
@@ -95,9 +99,10 @@ def direct(exp, runs: int) -> float:
     design = exp.sample()
     configs = [exp.configs(point_values(design, p))["baseline"] for p in range(runs)]
     seed = replication_seed(exp.root_seed, 0)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for config in configs:
         run_one(config, seed, 0)
+    CPU_SECONDS["direct"] = time.process_time() - cpu
     return time.perf_counter() - start
 
 
@@ -106,8 +111,9 @@ def sweep(exp, executor=None) -> float:
     from relsim.experiments import run
 
     with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         run(exp, Path(out) / "sweep", workers=1, executor=executor, progress=False)
+        CPU_SECONDS["sweep"] = time.process_time() - cpu
         return time.perf_counter() - start
 
 
@@ -115,7 +121,10 @@ def measure(name: str, customers: int, steps: int, runs: int, pool, dask, tmp: P
     exp = experiment(tmp, name, customers, steps, runs)
     warm = experiment(tmp, f"{name}-warm", customers, steps, 4)
     direct(warm, 2)
-    times = {"direct": direct(exp, runs), "1 worker": sweep(exp)}
+    times = {"direct": direct(exp, runs)}
+    cpu_direct = CPU_SECONDS["direct"]
+    times["1 worker"] = sweep(exp)
+    times["cpu"] = (cpu_direct, CPU_SECONDS["sweep"])
     sweep(warm, pool)  # every worker has run once
     times["2 local workers"] = sweep(exp, pool)
     if dask is not None:
@@ -133,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     cases = [("short", 1000, 52, args.short_runs), ("medium", 20_000, 52, args.medium_runs)]
     if args.quick:
         cases = [("short", 200, 10, 8), ("medium", 1000, 10, 4)]
-    print(f"CPU: {cpu_model()} ({os.cpu_count()} logical cores)")
+    print(f"CPU: {cpu_model()} ({os.cpu_count()} logical cores); load average "
+          f"{os.getloadavg()[0]:.1f} at the start")
     print(versions())
     from relsim.experiments.runner import process_pool
 
@@ -166,22 +176,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{'case':<28}{'mode':<18}{'runs':>6}{'seconds':>10}{'runs/s':>9}")
     for name, (customers, steps, runs, times) in results.items():
         for mode, seconds in times.items():
+            if mode == "cpu":
+                continue
             label = f"{name} ({customers:,} x {steps})"
             print(f"{label:<28}{mode:<18}{runs:>6}{seconds:>10.2f}{runs / seconds:>9.2f}")
     print()
     for name, (_, _, runs, times) in results.items():
         per_run = times["direct"] / runs
         overhead = (times["1 worker"] - times["direct"]) / runs
+        cpu_direct, cpu_sweep = times["cpu"]
+        cpu_overhead = (cpu_sweep - cpu_direct) / cpu_direct
         speedup = times["1 worker"] / times["2 local workers"]
         print(f"{name}: run_one {per_run * 1000:.1f} ms/run; runner overhead "
               f"{overhead * 1000:+.1f} ms/run = {overhead / per_run:+.1%} of a run "
-              f"(target < {TARGET_OVERHEAD:.0%}); speed-up 1 -> 2 workers {speedup:.2f}x"
+              f"(target < {TARGET_OVERHEAD:.0%}); in CPU time of this process "
+              f"{cpu_overhead:+.1%}; speed-up 1 -> 2 workers {speedup:.2f}x"
               + (f" (target >= {TARGET_SPEEDUP}x for medium runs)" if name == "medium" else ""))
         if "Dask 2 workers" in times:
             ratio = times["Dask 2 workers"] / times["2 local workers"] - 1
             print(f"{name}: Dask vs local processes {ratio:+.1%} time"
                   + (f" (target within {TARGET_DASK:.0%} for medium runs)"
                      if name == "medium" else ""))
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
 
