@@ -15,6 +15,8 @@ For each run size the script times:
 * ``2 local workers``: the same on a warm :func:`relsim.experiments.runner.process_pool` of
   two processes (started and warmed up before the clock starts; the start-up time is
   printed separately);
+* ``runner only``: the 1-worker sweep with ``run_one`` replaced by a stored result, i.e.
+  the runner's own work per run (configurations, outcomes, batch files);
 * ``Dask 2 workers``: the same on a warm ``distributed.LocalCluster(n_workers=2,
   threads_per_worker=1)`` through ``Client.get_executor()``.
 
@@ -117,6 +119,26 @@ def sweep(exp, executor=None) -> float:
         return time.perf_counter() - start
 
 
+def runner_only(exp, runs: int) -> float:
+    """Seconds of the in-process sweep with ``relsim.run.run_one`` replaced by a function that
+    returns a stored result of the same size: what is left is the runner's own work
+    (building each point's configurations, the outcomes, the batch files).  Steadier than
+    the difference of two timed sweeps on a loaded machine."""
+    import importlib
+
+    from relsim.experiments.designs import point_values
+
+    module = importlib.import_module("relsim.run")  # relsim.run is also a function's name
+    design = exp.sample()
+    stored = module.run_one(exp.configs(point_values(design, 0))["baseline"], 1, 0)
+    real = module.run_one
+    module.run_one = lambda config, seed, replication=0: stored
+    try:
+        return sweep(exp)
+    finally:
+        module.run_one = real
+
+
 def measure(name: str, customers: int, steps: int, runs: int, pool, dask, tmp: Path) -> dict:
     exp = experiment(tmp, name, customers, steps, runs)
     warm = experiment(tmp, f"{name}-warm", customers, steps, 4)
@@ -125,6 +147,7 @@ def measure(name: str, customers: int, steps: int, runs: int, pool, dask, tmp: P
     cpu_direct = CPU_SECONDS["direct"]
     times["1 worker"] = sweep(exp)
     times["cpu"] = (cpu_direct, CPU_SECONDS["sweep"])
+    times["runner only"] = runner_only(exp, runs)
     sweep(warm, pool)  # every worker has run once
     times["2 local workers"] = sweep(exp, pool)
     if dask is not None:
@@ -186,11 +209,13 @@ def main(argv: list[str] | None = None) -> int:
         overhead = (times["1 worker"] - times["direct"]) / runs
         cpu_direct, cpu_sweep = times["cpu"]
         cpu_overhead = (cpu_sweep - cpu_direct) / cpu_direct
+        own = times["runner only"] / runs
         speedup = times["1 worker"] / times["2 local workers"]
         print(f"{name}: run_one {per_run * 1000:.1f} ms/run; runner overhead "
               f"{overhead * 1000:+.1f} ms/run = {overhead / per_run:+.1%} of a run "
               f"(target < {TARGET_OVERHEAD:.0%}); in CPU time of this process "
-              f"{cpu_overhead:+.1%}; speed-up 1 -> 2 workers {speedup:.2f}x"
+              f"{cpu_overhead:+.1%}; the runner's own work (run_one stubbed) "
+              f"{own * 1000:.1f} ms/run = {own / per_run:.1%} of a run; speed-up 1 -> 2 workers {speedup:.2f}x"
               + (f" (target >= {TARGET_SPEEDUP}x for medium runs)" if name == "medium" else ""))
         if "Dask 2 workers" in times:
             ratio = times["Dask 2 workers"] / times["2 local workers"] - 1
