@@ -1,0 +1,230 @@
+"""Sweep benchmark: runs per second of ``relsim sweep`` on 1 and 2 local workers and on a Dask
+LocalCluster of 2 workers, and the runner's overhead per run against ``run_one`` called
+directly.
+
+Run from the repository root (needs the ``experiments`` extra)::
+
+    python benchmarks/bench_sweep.py             # short (1,000 x 52) and medium (20,000 x 52)
+    python benchmarks/bench_sweep.py --quick     # a smoke configuration (seconds)
+
+For each run size the script times:
+
+* ``direct``: :func:`relsim.run.run_one` called in a loop in this process (the model alone);
+* ``1 worker``: :func:`relsim.experiments.run` with ``workers=1`` (batches run in this
+  process), writing its batch files to a temporary directory;
+* ``2 local workers``: the same on a warm :func:`relsim.experiments.runner.process_pool` of
+  two processes (started and warmed up before the clock starts; the start-up time is
+  printed separately);
+* ``runner only``: the 1-worker sweep with ``run_one`` replaced by a stored result, i.e.
+  the runner's own work per run (configurations, outcomes, batch files);
+* ``Dask 2 workers``: the same on a warm ``distributed.LocalCluster(n_workers=2,
+  threads_per_worker=1)`` through ``Client.get_executor()``.
+
+Every sweep is an LHS design over ``behaviour.trust_loss`` with one arm and one
+replication, so each design point is one run of the given size, the sweep
+records the report's outcomes (computed in the worker) and writes Parquet
+batches.  Overhead per run = (1-worker sweep time - direct time) / runs.
+The CPU-time overhead (this process's CPU time, sweep vs direct, both in-process) is
+printed too: on a shared, loaded machine it is steadier than wall time.  The machine
+is shared, so figures move between runs; the CPU model, library versions and the load
+average are printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import importlib.util
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+if importlib.util.find_spec("relsim") is None and SRC.is_dir():
+    sys.path.insert(0, str(SRC))  # not installed and no PYTHONPATH: use this checkout
+
+TARGET_OVERHEAD = 0.05
+TARGET_SPEEDUP = 1.8
+TARGET_DASK = 0.10
+CPU_SECONDS: dict[str, float] = {}
+"""CPU time of this process in the last direct loop and the last sweep (in-process runs)."""
+
+EXPERIMENT = """name: bench-{name}
+scenario: {{n_customers: {customers}, steps: {steps}, seed: 1}}
+parameters:
+  behaviour.trust_loss: {{low: 0.1, high: 0.3}}
+design: {{kind: lhs, size: {runs}, seed: 1}}
+replications: 1
+outcomes: [retention, churn_rate, market_share, nps, customer_equity, npv_profit, value]
+"""
+
+
+def cpu_model() -> str:
+    """The CPU model from /proc/cpuinfo (or the platform's processor string)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def versions() -> str:
+    names = ("relsim", "numpy", "pandas", "pyarrow", "mesa", "SALib", "distributed", "prim")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return f"Python {platform.python_version()}; " + ", ".join(found)
+
+
+def experiment(directory: Path, name: str, customers: int, steps: int, runs: int):
+    from relsim.experiments import load
+
+    path = directory / f"{name}.yaml"
+    path.write_text(EXPERIMENT.format(name=name, customers=customers, steps=steps, runs=runs))
+    return load(path)
+
+
+def direct(exp, runs: int) -> float:
+    """Seconds for ``runs`` calls of run_one on the design's configurations."""
+    from relsim.experiments.designs import point_values
+    from relsim.run import replication_seed, run_one
+
+    design = exp.sample()
+    configs = [exp.configs(point_values(design, p))["baseline"] for p in range(runs)]
+    seed = replication_seed(exp.root_seed, 0)
+    start, cpu = time.perf_counter(), time.process_time()
+    for config in configs:
+        run_one(config, seed, 0)
+    CPU_SECONDS["direct"] = time.process_time() - cpu
+    return time.perf_counter() - start
+
+
+def sweep(exp, executor=None) -> float:
+    """Seconds for the whole sweep, batch files written to a fresh temporary directory."""
+    from relsim.experiments import run
+
+    with tempfile.TemporaryDirectory() as out:
+        start, cpu = time.perf_counter(), time.process_time()
+        run(exp, Path(out) / "sweep", workers=1, executor=executor, progress=False)
+        CPU_SECONDS["sweep"] = time.process_time() - cpu
+        return time.perf_counter() - start
+
+
+def runner_only(exp, runs: int) -> float:
+    """Seconds of the in-process sweep with ``relsim.run.run_one`` replaced by a function that
+    returns a stored result of the same size: what is left is the runner's own work
+    (building each point's configurations, the outcomes, the batch files).  Steadier than
+    the difference of two timed sweeps on a loaded machine."""
+    import importlib
+
+    from relsim.experiments.designs import point_values
+
+    module = importlib.import_module("relsim.run")  # relsim.run is also a function's name
+    design = exp.sample()
+    stored = module.run_one(exp.configs(point_values(design, 0))["baseline"], 1, 0)
+    real = module.run_one
+    module.run_one = lambda config, seed, replication=0: stored
+    try:
+        return sweep(exp)
+    finally:
+        module.run_one = real
+
+
+def measure(name: str, customers: int, steps: int, runs: int, pool, dask, tmp: Path) -> dict:
+    exp = experiment(tmp, name, customers, steps, runs)
+    warm = experiment(tmp, f"{name}-warm", customers, steps, 4)
+    direct(warm, 2)
+    times = {"direct": direct(exp, runs)}
+    cpu_direct = CPU_SECONDS["direct"]
+    times["1 worker"] = sweep(exp)
+    times["cpu"] = (cpu_direct, CPU_SECONDS["sweep"])
+    times["runner only"] = runner_only(exp, runs)
+    sweep(warm, pool)  # every worker has run once
+    times["2 local workers"] = sweep(exp, pool)
+    if dask is not None:
+        sweep(warm, dask)
+        times["Dask 2 workers"] = sweep(exp, dask)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke configuration")
+    parser.add_argument("--short-runs", type=int, default=60)
+    parser.add_argument("--medium-runs", type=int, default=12)
+    args = parser.parse_args(argv)
+    cases = [("short", 1000, 52, args.short_runs), ("medium", 20_000, 52, args.medium_runs)]
+    if args.quick:
+        cases = [("short", 200, 10, 8), ("medium", 1000, 10, 4)]
+    print(f"CPU: {cpu_model()} ({os.cpu_count()} logical cores); load average "
+          f"{os.getloadavg()[0]:.1f} at the start")
+    print(versions())
+    from relsim.experiments.runner import process_pool
+
+    start = time.perf_counter()
+    pool = process_pool(2)
+    print(f"start-up: local pool of 2 processes {time.perf_counter() - start:.2f} s", end="")
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        cluster = client = dask = None
+        print("; Dask not installed")
+    else:
+        start = time.perf_counter()
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+        client = Client(cluster)
+        dask = client.get_executor(pure=False)
+        print(f"; Dask LocalCluster of 2 workers {time.perf_counter() - start:.2f} s")
+    results = {}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, customers, steps, runs in cases:
+                results[name] = (customers, steps, runs,
+                                 measure(name, customers, steps, runs, pool, dask, Path(tmp)))
+    finally:
+        pool.shutdown()
+        if client is not None:
+            client.close()
+            cluster.close()
+    print(f"\n{'case':<28}{'mode':<18}{'runs':>6}{'seconds':>10}{'runs/s':>9}")
+    for name, (customers, steps, runs, times) in results.items():
+        for mode, seconds in times.items():
+            if mode == "cpu":
+                continue
+            label = f"{name} ({customers:,} x {steps})"
+            print(f"{label:<28}{mode:<18}{runs:>6}{seconds:>10.2f}{runs / seconds:>9.2f}")
+    print()
+    for name, (_, _, runs, times) in results.items():
+        per_run = times["direct"] / runs
+        overhead = (times["1 worker"] - times["direct"]) / runs
+        cpu_direct, cpu_sweep = times["cpu"]
+        cpu_overhead = (cpu_sweep - cpu_direct) / cpu_direct
+        own = times["runner only"] / runs
+        speedup = times["1 worker"] / times["2 local workers"]
+        print(f"{name}: run_one {per_run * 1000:.1f} ms/run; runner overhead "
+              f"{overhead * 1000:+.1f} ms/run = {overhead / per_run:+.1%} of a run "
+              f"(target < {TARGET_OVERHEAD:.0%}); in CPU time of this process "
+              f"{cpu_overhead:+.1%}; the runner's own work (run_one stubbed) "
+              f"{own * 1000:.1f} ms/run = {own / per_run:.1%} of a run; speed-up 1 -> 2 workers {speedup:.2f}x"
+              + (f" (target >= {TARGET_SPEEDUP}x for medium runs)" if name == "medium" else ""))
+        if "Dask 2 workers" in times:
+            ratio = times["Dask 2 workers"] / times["2 local workers"] - 1
+            print(f"{name}: Dask vs local processes {ratio:+.1%} time"
+                  + (f" (target within {TARGET_DASK:.0%} for medium runs)"
+                     if name == "medium" else ""))
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

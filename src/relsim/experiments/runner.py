@@ -1,0 +1,233 @@
+"""The sweep runner: every design point x arm x replication, on any Executor, resumable.
+
+:func:`run` cuts the sweep into batches of units (one design point and one
+replication, every arm; see :mod:`relsim.experiments.worker`) and hands them to a
+:class:`concurrent.futures.Executor`, coded once for all of them:
+
+* ``workers=1``: the batches run in this process, one after another;
+* ``workers=N``: a local :class:`~concurrent.futures.ProcessPoolExecutor` of N processes;
+* ``scheduler="tcp://HOST:PORT"``: an existing Dask distributed cluster
+  (``distributed.Client(address).get_executor()``); ``scheduler="local"``: a
+  ``distributed.LocalCluster`` of N single-threaded worker processes started here;
+* ``executor=``: any Executor you pass (left running).
+
+At most two batches per worker are in flight; each finished batch's rows are
+written at once (:mod:`relsim.experiments.store`), so an interrupted or killed
+sweep keeps every finished batch, and ``resume=True`` runs only the units no
+batch file holds.  Results are identical whatever the backend, worker count or
+batch size: every unit's seeds depend only on its replication number.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import signal
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from relsim.experiments import store
+from relsim.experiments.designs import point_values
+from relsim.experiments.schema import Experiment, ExperimentError, require
+from relsim.experiments.worker import KEYS, Task, run_batch
+
+CONNECT_TIMEOUT = 5.0
+"""Seconds to wait for a Dask scheduler before giving up."""
+TASK_SECONDS = 4.0
+"""Aimed-for length of one task: long enough that per-task overhead is small, short enough
+that progress moves and an interruption loses little."""
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is the parent's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """Local worker processes.  On Linux they fork from a server process that imported the
+    worker module once (forkserver), so starting one costs milliseconds, not an import."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        context.set_forkserver_preload(["relsim.experiments.worker"])
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # children start with it ignored
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                   initializer=_ignore_sigint)
+        pool.submit(int).result()  # start the server while Ctrl-C is ignored
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return pool
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the worker processes now (a batch can be long)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+
+
+def dask_client(scheduler: str, workers: int, stack: ExitStack):
+    """A Dask client: of a ``LocalCluster`` of ``workers`` processes (``scheduler="local"``)
+    or connected to the scheduler at ``scheduler``; closed when ``stack`` closes.  An
+    unreachable scheduler is an :class:`ExperimentError`."""
+    require("distributed")
+    from distributed import Client, LocalCluster
+
+    if scheduler == "local":
+        cluster = stack.enter_context(LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.ERROR))
+        return stack.enter_context(Client(cluster))
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise ExperimentError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
+                              f"within {CONNECT_TIMEOUT:g} s ({reason})") from None
+    return stack.enter_context(client)
+
+
+def default_batch_size(experiment: Experiment, pending: int, workers: int | None) -> int:
+    """Units per task: about :data:`TASK_SECONDS` of work by a rough cost model (fixed cost
+    per run and per step, and per customer-step), but, on ``workers`` parallel workers, at
+    least four tasks per worker (``workers=None``: batches run in this process)."""
+    scenario = experiment.base
+    per_run = 0.05 + scenario.steps * (0.002 + 3e-7 * scenario.n_customers)
+    per_unit = per_run * len(experiment.arm_names())
+    by_time = max(1, int(TASK_SECONDS / per_unit))
+    if workers is None:
+        return by_time
+    return min(by_time, max(1, math.ceil(pending / (4 * workers))))
+
+
+def _tasks(experiment: Experiment, design: pd.DataFrame, units: list[tuple[int, int]],
+           size: int) -> Iterator[tuple[list[tuple[int, int]], Task]]:
+    """The batches of ``units`` (in order), ``size`` units each, with their tasks."""
+    values: dict[int, dict] = {}
+    for start in range(0, len(units), size):
+        chunk = units[start:start + size]
+        for point, _ in chunk:
+            if point not in values:
+                values[point] = point_values(design, point)
+        yield chunk, Task(experiment.base, experiment.arms, experiment.root_seed,
+                          tuple(experiment.outcomes), tuple(experiment.firm_names()),
+                          tuple((p, r, values[p]) for p, r in chunk))
+
+
+def sort_results(rows: pd.DataFrame, experiment: Experiment) -> pd.DataFrame:
+    """Rows in a fixed order (point, replication, arm in arm order, firm), whatever order the
+    batches finished in."""
+    order = {arm: i for i, arm in enumerate(experiment.arm_names())}
+    rows = rows.assign(_arm=rows["arm"].map(order))
+    rows = rows.sort_values(["point", "replication", "_arm", "firm"], kind="stable",
+                            ignore_index=True)
+    return rows.drop(columns="_arm")
+
+
+@contextmanager
+def _executor(workers: int, executor: Executor | None, scheduler: str | None
+              ) -> Iterator[tuple[Executor | None, int]]:
+    """The executor to use and its number of workers (None: run in this process)."""
+    with ExitStack() as stack:
+        if executor is not None:
+            yield executor, workers
+        elif scheduler is not None:
+            client = dask_client(scheduler, workers, stack)
+            count = sum(client.nthreads().values()) or workers
+            yield client.get_executor(pure=False), count
+        elif workers > 1:
+            pool = process_pool(workers)
+            try:
+                yield pool, workers
+            except BaseException:
+                _stop_pool(pool)
+                raise
+            pool.shutdown(wait=True)
+        else:
+            yield None, 1
+
+
+def run(experiment: Experiment, out: str | Path | None = None, *, workers: int = 1,
+        executor: Executor | None = None, scheduler: str | None = None,
+        batch_size: int | None = None, resume: bool = False,
+        progress: bool = True) -> pd.DataFrame:
+    """Run every design point x arm x replication of ``experiment`` and return the results
+    (columns point, arm, replication, seed, firm and the outcomes; one row per run and firm).
+
+    ``out`` (default: the experiment's ``out``; None: keep nothing on disk) receives the
+    design, the resolved experiment and each finished batch as it finishes; with ``resume``
+    an existing sweep directory is continued.  ``workers``/``scheduler``/``executor`` choose
+    where runs go (module docstring); ``batch_size`` is units (point x replication) per
+    task.  The results do not depend on any of them."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    design = experiment.sample()
+    out = Path(out) if out is not None else (Path(experiment.out) if experiment.out else None)
+    frames: list[pd.DataFrame] = []
+    arms = len(experiment.arm_names())
+    with _executor(workers, executor, scheduler) as (pool, count):  # before writing anything
+        if out is not None:
+            store.prepare(out, experiment, design, resume)
+        done = store.finished_units(out) if out is not None else set()
+        reps = experiment.n_replications
+        units = [(p, r) for p in design["point"].tolist() for r in range(reps)
+                 if (p, r) not in done]
+        size = batch_size or experiment.batch_size or default_batch_size(
+            experiment, len(units), None if pool is None else count)
+        bar = tqdm(total=len(design) * reps * arms, initial=len(done) * arms, unit="run",
+                   desc=experiment.name, disable=None if progress else True, smoothing=0.1)
+
+        def finished(chunk: list[tuple[int, int]], rows: pd.DataFrame) -> None:
+            if out is not None:
+                store.write_batch(out, rows, chunk)
+            frames.append(rows)
+            bar.update(len(chunk) * arms)
+
+        try:
+            tasks = _tasks(experiment, design, units, size)
+            if pool is None:
+                for chunk, task in tasks:
+                    finished(chunk, run_batch(task))
+            else:
+                _run_on(pool, tasks, 2 * count, finished)
+        finally:
+            bar.close()
+    if out is not None:
+        results = sort_results(store.read_batches(out), experiment)
+        store.write_results(out, results)
+        return results
+    if not frames:
+        return pd.DataFrame(columns=[*KEYS, "seed", *experiment.outcomes])
+    return sort_results(pd.concat(frames, ignore_index=True), experiment)
+
+
+def _run_on(pool: Executor, tasks: Iterator, in_flight: int, finished) -> None:
+    """Submit tasks keeping ``in_flight`` of them running; hand each result to ``finished``
+    as it comes.  On any exception (Ctrl-C included) the rest is cancelled."""
+    running: dict[Future, list] = {}
+    try:
+        for chunk, task in tasks:
+            running[pool.submit(run_batch, task)] = chunk
+            while len(running) >= in_flight:
+                _collect(running, finished)
+        while running:
+            _collect(running, finished)
+    except BaseException:
+        for future in running:
+            future.cancel()
+        raise
+
+
+def _collect(running: dict[Future, list], finished) -> None:
+    """Wait for at least one running task and hand over every finished one."""
+    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+    for future in done:
+        finished(running.pop(future), future.result())
