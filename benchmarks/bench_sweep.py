@@ -9,7 +9,7 @@ Run from the repository root (needs the ``experiments`` extra)::
 
 For each run size the script times:
 
-* ``direct``: :func:`relsim.run.run_one` called in a loop in this process (the model alone);
+* ``direct``: :func:`relsim.runs.run_one` called in a loop in this process (the model alone);
 * ``1 worker``: :func:`relsim.experiments.run` with ``workers=1`` (batches run in this
   process), writing its batch files to a temporary directory;
 * ``2 local workers``: the same on a warm :func:`relsim.experiments.runner.process_pool` of
@@ -96,7 +96,7 @@ def experiment(directory: Path, name: str, customers: int, steps: int, runs: int
 def direct(exp, runs: int) -> float:
     """Seconds for ``runs`` calls of run_one on the design's configurations."""
     from relsim.experiments.designs import point_values
-    from relsim.run import replication_seed, run_one
+    from relsim.runs import replication_seed, run_one
 
     design = exp.sample()
     configs = [exp.configs(point_values(design, p))["baseline"] for p in range(runs)]
@@ -120,7 +120,7 @@ def sweep(exp, executor=None) -> float:
 
 
 def runner_only(exp, runs: int) -> float:
-    """Seconds of the in-process sweep with ``relsim.run.run_one`` replaced by a function that
+    """Seconds of the in-process sweep with ``relsim.runs.run_one`` replaced by a function that
     returns a stored result of the same size: what is left is the runner's own work
     (building each point's configurations, the outcomes, the batch files).  Steadier than
     the difference of two timed sweeps on a loaded machine."""
@@ -128,7 +128,7 @@ def runner_only(exp, runs: int) -> float:
 
     from relsim.experiments.designs import point_values
 
-    module = importlib.import_module("relsim.run")  # relsim.run is also a function's name
+    module = importlib.import_module("relsim.runs")
     design = exp.sample()
     stored = module.run_one(exp.configs(point_values(design, 0))["baseline"], 1, 0)
     real = module.run_one
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CPU: {cpu_model()} ({os.cpu_count()} logical cores); load average "
           f"{os.getloadavg()[0]:.1f} at the start")
     print(versions())
-    from relsim.experiments.runner import process_pool
+    from relsim.pool import process_pool
 
     start = time.perf_counter()
     pool = process_pool(2)

@@ -3,7 +3,6 @@ SIGKILLed sweep resumed runs every unit exactly once; output-directory safety; t
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import subprocess
@@ -15,13 +14,14 @@ import pandas as pd
 import pytest
 
 from relsim.experiments import store
-from relsim.experiments.cli import add_parsers, command_analyze, command_sweep
+from relsim.experiments.cli import command_analyze, command_sweep
 from relsim.experiments.designs import point_values
 from relsim.experiments.loading import load_experiment
 from relsim.experiments.runner import run
 from relsim.experiments.schema import ExperimentError
 from relsim.experiments.worker import KEYS, Task, run_batch
-from relsim.run import replication_seed
+from relsim.outputs import OutputError
+from relsim.runs import replication_seed
 
 TINY = """name: tiny
 scenario:
@@ -151,7 +151,7 @@ def test_output_directories_that_are_not_sweeps_are_refused_and_left_alone(tmp_p
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("precious")
-    with pytest.raises(ExperimentError, match="is not a sweep directory"):
+    with pytest.raises(OutputError, match="was not written by relsim sweep"):
         run(experiment, mine, progress=False)
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
     other = tiny(tmp_path, points=5)
@@ -161,9 +161,9 @@ def test_output_directories_that_are_not_sweeps_are_refused_and_left_alone(tmp_p
 
 
 def _parse(*argv):
-    parser = argparse.ArgumentParser()
-    add_parsers(parser.add_subparsers(dest="command"))
-    return parser.parse_args(list(argv))
+    from relsim.cli import build_parser
+
+    return build_parser().parse_args(list(argv))
 
 
 def test_sweep_then_analyze_writes_tables_figures_and_one_page(tmp_path, capsys):

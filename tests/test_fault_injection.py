@@ -213,9 +213,9 @@ def test_ctrl_c_at_start_up_prints_one_line(work):
 
 @pytest.mark.parametrize("platform", ["linux", "other"])
 def test_a_worker_ends_when_its_parent_is_killed(platform):
-    """relsim.compare.worker_initializer: Linux PR_SET_PDEATHSIG, elsewhere (the platform
+    """relsim.pool.worker_initializer: Linux PR_SET_PDEATHSIG, elsewhere (the platform
     faked) the thread that watches the parent's process id."""
-    worker = ("import os, sys, time; from relsim.compare import worker_initializer; "
+    worker = ("import os, sys, time; from relsim.pool import worker_initializer; "
               f"sys.platform = {platform!r}; "
               "worker_initializer(os.getppid()); print('ready', flush=True); time.sleep(120)")
     parent = ("import subprocess, sys; child = subprocess.Popen([sys.executable, '-c', "

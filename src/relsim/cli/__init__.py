@@ -3,6 +3,8 @@
     relsim run SCENARIO.yaml --out DIR     run every variant, write the tables and a report
     relsim validate FILE...                check scenario files without running them
     relsim schema                          the JSON Schema of scenario files
+    relsim sweep EXPERIMENT.yaml --out DIR run an experiment's design (docs/experiments.md)
+    relsim analyze DIR                     sensitivity indices, response plots, PRIM boxes
     relsim export-clv RUN_DIR --out FILE   transactions in the shape CLV libraries read
     relsim app [SCENARIO.yaml]             the interactive app in the browser
     relsim --version;  python -m relsim ...
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import os
 import signal
 import sys
 import threading
@@ -41,6 +44,7 @@ EXIT_INTERRUPTED = 130
 
 COMMANDS = (
     ("relsim.cli.scenarios", "add_parsers", None),
+    ("relsim.experiments.cli", "add_parsers", None),
     ("relsim.clv.cli", "add_parser", "command_export_clv"),
     ("relsim.app.cli", "add_parser", "command_app"),
 )
@@ -148,6 +152,9 @@ def _main(argv: list[str] | None) -> int:
         _error(RuntimeError("a worker process died (out of memory?); finished runs are kept: "
                             "run the same command again, perhaps with fewer --workers"))
         return EXIT_ERROR
+    except BrokenPipeError:  # the reader went away (relsim schema | head): nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:
             _error(RuntimeError(f"name too long: {exc.filename}"[:300]))

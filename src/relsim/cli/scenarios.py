@@ -148,12 +148,15 @@ def add_parsers(sub: Any) -> None:
                      help="replace DIR if relsim wrote it (it holds .relsim-output.json)")
     run.add_argument("--max-memory", type=_size, metavar="SIZE", help=memory)
     run.set_defaults(handler=command_run)
-    val = sub.add_parser("validate", help="check scenario files without running them")
+    val = sub.add_parser("validate", help="check scenario and experiment files without "
+                         "running them")
     val.add_argument("scenario", nargs="+", metavar="FILE",
-                     help="scenario YAML files (-: standard input)")
+                     help="scenario or experiment YAML files (-: a scenario on standard input)")
     val.add_argument("--max-memory", type=_size, metavar="SIZE", help=memory)
     val.set_defaults(handler=command_validate)
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    schema.add_argument("--experiment", action="store_true",
+                        help="the schema of experiment files (relsim sweep) instead")
     schema.set_defaults(handler=command_schema)
 
 
@@ -287,9 +290,13 @@ def command_validate(args: argparse.Namespace) -> int:
 
 
 def _validated(args: argparse.Namespace, path: str) -> str:
-    """The line ``relsim validate`` prints for a good file (InputError for a bad one)."""
+    """The line ``relsim validate`` prints for a good file (InputError for a bad one); an
+    experiment file (it has a ``design:``) is checked as one."""
+    from relsim.experiments.loading import is_experiment_file, validate_experiment
     from relsim.limits import check_memory
 
+    if path != STDIN and is_experiment_file(path):
+        return validate_experiment(path)
     scenario = _scenario(args, path)
     configs = scenario.variant_configs()
     check_memory(list(configs.values()), 1, runs=len(configs) * scenario.replications,
@@ -301,6 +308,11 @@ def _validated(args: argparse.Namespace, path: str) -> str:
 
 def command_schema(args: argparse.Namespace) -> int:
     """``relsim schema``: the JSON Schema of scenario files, for editor completion."""
+    if args.experiment:
+        from relsim.experiments.schema import experiment_json_schema
+
+        print(json.dumps(experiment_json_schema(), indent=2))
+        return 0
     from relsim.scenario import Scenario
 
     print(json.dumps(Scenario.model_json_schema(), indent=2))

@@ -19,7 +19,7 @@ import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from relsim.scenario import ScenarioError
+from relsim.inputs import InputError
 
 EXIT_ERROR = 1
 EXIT_BAD_INPUT = 2
@@ -73,7 +73,7 @@ def add_parsers(subparsers) -> None:
                        "work)")
     sweep.add_argument("--resume", action="store_true", help="continue the sweep in --out, "
                        "skipping finished batches")
-    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.set_defaults(handler=command_sweep)
     analyze = subparsers.add_parser("analyze", help="sensitivity indices, response plots and "
                                     "PRIM boxes of a sweep's results")
     analyze.add_argument("directory", help="the sweep's output directory")
@@ -85,6 +85,7 @@ def add_parsers(subparsers) -> None:
     analyze.add_argument("--density", type=_density, help="PRIM: lowest density of a "
                          "reported box (default: the experiment's, 0.8)")
     analyze.add_argument("--out", help="where to write (default: DIR/analysis)")
+    analyze.set_defaults(handler=command_analyze)
 
 
 def _error(message: str) -> int:
@@ -107,7 +108,7 @@ def command_sweep(args: argparse.Namespace) -> int:
         results = run(experiment, out, workers=args.workers, scheduler=args.scheduler,
                       batch_size=args.batch_size, resume=args.resume,
                       progress=not args.quiet)
-    except ScenarioError as exc:
+    except InputError as exc:
         return _error(str(exc))
     except BrokenProcessPool:
         _error(f"a worker process died (out of memory?); finished batches are kept in {out}: "

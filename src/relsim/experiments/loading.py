@@ -22,31 +22,14 @@ from pydantic import ValidationError
 from relsim.experiments.fields import FieldLookupError, FieldSpec, lookup
 from relsim.experiments.schema import Experiment, ExperimentError
 from relsim.experiments.spec import ParameterSpec
-from relsim.scenario import (
-    Positions,
-    Scenario,
-    ScenarioError,
-    format_validation_error,
-    load_scenario,
-    read_yaml,
-    validate_scenario,
-)
+from relsim.inputs import InputError
+from relsim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
+from relsim.validation import format_validation_error, position, where
+from relsim.yamlio import Positions, read_yaml
 
 # --------------------------------------------------------------------------- errors
 
 _DESIGN_KINDS = ("grid", "lhs", "sobol", "morris")
-
-
-def _position(positions: Positions, loc: tuple) -> tuple[int, int] | None:
-    for k in range(len(loc), -1, -1):
-        if loc[:k] in positions:
-            return positions[loc[:k]]
-    return None
-
-
-def _at(source: str, positions: Positions, loc: tuple) -> str:
-    pos = _position(positions, loc)
-    return f"{source}:{pos[0]}:{pos[1]}" if pos else source
 
 
 def _clean(err: dict) -> dict:
@@ -69,10 +52,10 @@ def _format(exc: ValidationError, source: str, positions: Positions) -> str:
     """One line for the error nearest the top of the file (relsim.scenario's format)."""
     errors = [_clean(err) for err in exc.errors()]
     first = min(errors, key=lambda e: (e["type"] == "missing",  # unknown keys first
-                                       _position(positions, e["loc"]) or (10**9, 0)))
+                                       position(positions, e["loc"]) or (10**9, 0)))
     single = ValidationError.from_exception_data(exc.title, [first])
-    line = format_validation_error(single, source, positions)
-    if first["type"] == "extra_forbidden":
+    line = format_validation_error(single, source, positions, Experiment)
+    if first["type"] == "extra_forbidden" and "did you mean" not in line:
         known = _section_keys(first["loc"][:-1])
         close = difflib.get_close_matches(str(first["loc"][-1]), known, n=1)
         line += f"; did you mean {close[0]!r}?" if close else f"; expected one of: {', '.join(known)}"
@@ -98,7 +81,7 @@ def _section_keys(loc: tuple) -> list[str]:
 
 def _fail(source: str, positions: Positions, loc: tuple, message: str) -> ExperimentError:
     path = ".".join(str(p) for p in loc) or "(top level)"
-    return ExperimentError(f"{_at(source, positions, loc)}: {path}: {message}")
+    return ExperimentError(f"{where(source, positions, loc)}: {path}: {message}")
 
 
 # --------------------------------------------------------------------------- loading
@@ -266,7 +249,10 @@ def _check_analysis(experiment: Experiment, source: str, positions: Positions) -
 
 def load_experiment(path: str | os.PathLike) -> Experiment:
     """Read, parse and validate an experiment file (see the module docstring)."""
-    data, positions = read_yaml(path)
+    try:
+        data, positions = read_yaml(path, what="experiment file")
+    except InputError as exc:
+        raise ExperimentError(str(exc)) from None
     experiment = validate_experiment_data(data, str(path), positions,
                                           base_dir=Path(path).resolve().parent)
     experiment._source = Path(path).resolve()
@@ -279,7 +265,7 @@ def is_experiment_file(path: str | os.PathLike) -> bool:
     scenario loader then reports the problem)."""
     try:
         data, _ = read_yaml(path)
-    except ScenarioError:
+    except InputError:
         return False
     return isinstance(data, dict) and "design" in data
 

@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
-import signal
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from contextlib import ExitStack, contextmanager
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -36,42 +34,14 @@ from relsim.experiments import store
 from relsim.experiments.designs import point_values
 from relsim.experiments.schema import Experiment, ExperimentError, require
 from relsim.experiments.worker import KEYS, Task, run_batch
+from relsim.outputs import InPlaceClaim
+from relsim.pool import process_pool, sigint_ignored, stop_pool
 
 CONNECT_TIMEOUT = 5.0
 """Seconds to wait for a Dask scheduler before giving up."""
 TASK_SECONDS = 4.0
 """Aimed-for length of one task: long enough that per-task overhead is small, short enough
 that progress moves and an interruption loses little."""
-
-
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """Local worker processes.  On Linux they fork from a server process that imported the
-    worker module once (forkserver), so starting one costs milliseconds, not an import."""
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if "forkserver" in methods:
-        context.set_forkserver_preload(["relsim.experiments.worker"])
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # children start with it ignored
-    try:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                   initializer=_ignore_sigint)
-        pool.submit(int).result()  # start the server while Ctrl-C is ignored
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    return pool
-
-
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Cancel what has not started and end the worker processes now (a batch can be long)."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
 
 
 def dask_client(scheduler: str, workers: int, stack: ExitStack):
@@ -145,10 +115,13 @@ def _executor(workers: int, executor: Executor | None, scheduler: str | None
             yield client.get_executor(pure=False), count
         elif workers > 1:
             pool = process_pool(workers)
+            with sigint_ignored():  # the workers boot with Ctrl-C ignored (the parent's)
+                for started in [pool.submit(int) for _ in range(workers)]:
+                    started.result()
             try:
                 yield pool, workers
             except BaseException:
-                _stop_pool(pool)
+                stop_pool(pool)
                 raise
             pool.shutdown(wait=True)
         else:
@@ -173,8 +146,13 @@ def run(experiment: Experiment, out: str | Path | None = None, *, workers: int =
     out = Path(out) if out is not None else (Path(experiment.out) if experiment.out else None)
     frames: list[pd.DataFrame] = []
     arms = len(experiment.arm_names())
-    with _executor(workers, executor, scheduler) as (pool, count):  # before writing anything
+    claim = nullcontext() if out is None else InPlaceClaim(
+        out, resume=resume, inputs=[p for p in (experiment._source,) if p],
+        command="relsim sweep")  # checked and locked before anything is written or started
+    with claim, _executor(workers, executor, scheduler) as (pool, count):
         if out is not None:
+            out = claim.path
+            claim.create()
             store.prepare(out, experiment, design, resume)
         done = store.finished_units(out) if out is not None else set()
         reps = experiment.n_replications
@@ -200,10 +178,11 @@ def run(experiment: Experiment, out: str | Path | None = None, *, workers: int =
                 _run_on(pool, tasks, 2 * count, finished)
         finally:
             bar.close()
-    if out is not None:
-        results = sort_results(store.read_batches(out), experiment)
-        store.write_results(out, results)
-        return results
+        if out is not None:
+            results = sort_results(store.read_batches(out), experiment)
+            store.write_results(out, results)
+            claim.finish()
+            return results
     if not frames:
         return pd.DataFrame(columns=[*KEYS, "seed", *experiment.outcomes])
     return sort_results(pd.concat(frames, ignore_index=True), experiment)

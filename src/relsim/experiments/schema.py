@@ -14,7 +14,7 @@ and the scenario is validated at each parameter's extreme values, so no design
 point can be invalid.  Semantics of a design point: the parameters' values
 change the base scenario; each arm is then a variant of that scenario (its
 overrides win where they touch the same field); replication ``r`` of every
-point and arm runs with ``relsim.run.replication_seed(seed, r)``.
+point and arm runs with ``relsim.runs.replication_seed(seed, r)``.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, PrivateAttr, field_validator
 
-from relsim.config import ModelConfig, apply_overrides
+from relsim.config import ModelConfig
 from relsim.experiments import responses as resp
 from relsim.experiments.fields import FieldSpec
 from relsim.experiments.spec import AnalysisSpec, AnyDesign, ParameterSpec, Strict
+from relsim.overrides import apply_overrides
 from relsim.report.outcomes import OUTCOMES
 from relsim.scenario import BASELINE, Scenario, ScenarioError
 

@@ -8,7 +8,7 @@ Layout of ``DIR``::
     results.parquet          every row, sorted, once the sweep is complete
     analysis/                written by ``relsim analyze``
 
-Every file is written under a temporary name (``.NAME.tmp``) in its final
+Every file is written under a temporary name (``.NAME.*.tmp*``) in its final
 directory and renamed into place when complete (:func:`publish`), so a file
 that exists is whole, even after SIGKILL.  A batch file holds whole units
 (design point x replication, every arm and firm), and a unit is scheduled only
@@ -17,14 +17,14 @@ unit exactly once.  Nothing here deletes a file it did not write: a directory
 that exists and is not a sweep's is refused, and only this module's own
 temporary files are removed.
 
-(The project's shared output-directory safety -- locks, markers -- is to move here
-when it lands; every path and write of a sweep goes through this module.)
+The directory itself is checked, locked and marked by the shared output code
+(:class:`relsim.outputs.InPlaceClaim`: never the working or home directory, one sweep
+at a time, resumed only if ``relsim sweep`` wrote it).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 
 from relsim.experiments.schema import Experiment, ExperimentError, dump_yaml
+from relsim.outputs import MARKER, atomic_path
 
 EXPERIMENT = "experiment.yaml"
 DESIGN = "design.parquet"
@@ -41,13 +42,10 @@ ANALYSIS = "analysis"
 
 
 def publish(path: Path, write) -> None:
-    """Write a file all or nothing: ``write(tmp)`` writes ``.NAME.tmp`` beside ``path``,
-    which is then flushed to disk and renamed to ``path``."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    with open(tmp, "rb") as stream:
-        os.fsync(stream.fileno())
-    os.replace(tmp, path)
+    """Write a file all or nothing: ``write(tmp)`` writes a temporary file beside ``path``,
+    flushed to disk and renamed to ``path`` (:func:`relsim.outputs.atomic_path`)."""
+    with atomic_path(path) as tmp:
+        write(tmp)
 
 
 def batch_path(out: Path, units: list[tuple[int, int]]) -> Path:
@@ -87,10 +85,10 @@ def prepare(out: Path, experiment: Experiment, design: pd.DataFrame, resume: boo
         if not read_design(out).equals(design):
             raise ExperimentError(f"{out}: design.parquet differs from the design sampled now "
                                   "(another SALib version?): choose another --out")
-        for stale in (out / BATCHES).glob(".batch-*.tmp"):  # our own unfinished writes
+        for stale in (out / BATCHES).glob(".batch-*.tmp*"):  # our own unfinished writes
             stale.unlink()
         return
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if out.exists() and (not out.is_dir() or any(p.name != MARKER for p in out.iterdir())):
         raise ExperimentError(f"{out} exists and is not a sweep directory: choose another --out"
                               " (relsim does not write into or delete directories it did not "
                               "make)")

@@ -2,9 +2,9 @@
 
 A task (:class:`Task`) is a batch of *units*: one design point and one
 replication, run in every arm.  Replication ``r`` runs with
-``relsim.run.replication_seed(seed, r)`` at every point and in every arm (common
+``relsim.runs.replication_seed(seed, r)`` at every point and in every arm (common
 random numbers), so a unit's numbers do not depend on which batch, worker or
-backend ran it.  Each run is :func:`relsim.run.run_one`; its outcomes are computed
+backend ran it.  Each run is :func:`relsim.runs.run_one`; its outcomes are computed
 here, in the worker, by :func:`relsim.report.outcomes.replication_outcomes` (the
 report's own definitions), and only the outcome rows of the experiment's firms
 travel back: a few rows per run instead of the run's tables.
@@ -67,14 +67,14 @@ def outcome_signature(configs: dict[str, ModelConfig]) -> tuple:
 
 
 def _run_one():
-    """relsim.run.run_one, looked up at call time (``relsim.run`` is also a function name)."""
-    return importlib.import_module("relsim.run").run_one
+    """relsim.runs.run_one, looked up at call time."""
+    return importlib.import_module("relsim.runs").run_one
 
 
 def run_batch(task: Task) -> pd.DataFrame:
     """Run every unit of ``task`` in every arm; return the outcome rows of its firms (columns
     point, arm, replication, seed, firm, then the outcomes), in unit and arm order."""
-    from relsim.run import replication_seed
+    from relsim.runs import replication_seed
 
     run_one = _run_one()
     configs_at: dict[int, dict[str, ModelConfig]] = {}

@@ -25,16 +25,17 @@ This package imports only the standard library (pandas when the cache reads a ta
 the command line can use it before the heavy imports.
 """
 
+from relsim.inputs import InputFileError, open_regular_file, read_regular_file
 from relsim.outputs.cache import TableCache
 from relsim.outputs.claim import (
     MARKER,
+    InPlaceClaim,
     OutputClaim,
     check_replaceable,
     claim_output,
     read_marker,
     resolve_output,
 )
-from relsim.inputs import InputFileError, open_regular_file, read_regular_file
 from relsim.outputs.files import (
     OutputError,
     atomic_directory,
@@ -46,6 +47,7 @@ from relsim.outputs.files import (
 
 __all__ = [
     "MARKER",
+    "InPlaceClaim",
     "InputFileError",
     "OutputClaim",
     "OutputError",

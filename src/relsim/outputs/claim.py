@@ -373,6 +373,57 @@ class OutputClaim:
         shutil.rmtree(self.partial, ignore_errors=True)
 
 
+class InPlaceClaim(OutputClaim):
+    """An output directory written where it stands, result by result (a sweep): checked
+    and locked like any other (:class:`OutputClaim`); either new (made by :meth:`create`,
+    with the marker) or, with ``resume``, one that the same command wrote before (its marker
+    says so).  Nothing is staged; :meth:`finish` refreshes the marker's list of files."""
+
+    def __init__(self, out: str | os.PathLike, *, resume: bool = False,
+                 inputs: Iterable[str | os.PathLike] = (), command: str) -> None:
+        super().__init__(out, inputs=inputs, command=command)
+        self.resume = resume
+
+    def __enter__(self) -> Self:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._fail(f"create {self.path.parent}", exc) from None
+        self._fd = self._lock()
+        try:
+            self._check()
+        except BaseException:
+            self._unlock()
+            raise
+        return self
+
+    def _check(self) -> None:
+        if not os.path.lexists(self.path):
+            return
+        where = f"{self.command}: --out {self.path}"
+        marker = read_marker(self.path) if self.path.is_dir() else None
+        if marker is None or marker.get("command") != self.command:
+            raise OutputError(f"{where}: exists and was not written by {self.command}; "
+                              "choose another --out (relsim does not write into or delete "
+                              "directories it did not make)")
+        if not self.resume:
+            raise OutputError(f"{where}: already holds a sweep: add --resume to continue "
+                              "it, or choose another --out")
+
+    def create(self) -> None:
+        """Make the directory, with its marker, if it does not exist yet."""
+        if not os.path.lexists(self.path):
+            try:
+                self.path.mkdir()
+            except OSError as exc:
+                raise self._fail("create it", exc) from None
+            write_marker(self.path, self.command)
+
+    def finish(self) -> None:
+        """Record every file now in the directory in its marker."""
+        write_marker(self.path, self.command)
+
+
 def claim_output(out: str | os.PathLike, *, overwrite: bool = False,
                  inputs: Iterable[str | os.PathLike] = (),
                  command: str = "relsim run") -> OutputClaim:
