@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy import special, stats
+from scipy import stats
 
 from relsim.stats import bounded_interval, bounded_intervals, difference_interval, t_interval
 

@@ -133,3 +133,23 @@ def difference_interval(differences, span: float | None = None,
     if span is not None and n >= 2:
         lo, hi = max(lo, -span), min(hi, span)
     return mean, lo, hi, n
+
+
+def grouped_intervals(frame, by: list[str], column: str, lower: float | None = None,
+                      upper: float | None = None, confidence: float = CONFIDENCE):
+    """:func:`bounded_interval` of ``column`` within each group of ``frame`` (a pandas
+    DataFrame) by the columns ``by``, in one pass: a DataFrame with the ``by`` columns and
+    ``n`` (values used, NaNs dropped), ``mean``, ``lo``, ``hi``, one row per group present.
+
+    Raises ValueError if a value lies outside the bounds."""
+    values = frame[column]
+    if (lower is not None and (values < lower).any()) or \
+            (upper is not None and (values > upper).any()):
+        raise ValueError(f"{column}: values from {values.min()!r} to {values.max()!r} lie "
+                         f"outside the bounds [{lower}, {upper}]")
+    moments = frame.groupby(by, observed=True, sort=True)[column].agg(["count", "mean", "std"])
+    lo, hi = bounded_intervals(moments["mean"].to_numpy(), moments["std"].to_numpy(),
+                               moments["count"].to_numpy(), lower, upper, confidence)
+    out = moments.reset_index().rename(columns={"count": "n"}).drop(columns="std")
+    out["lo"], out["hi"] = lo, hi
+    return out

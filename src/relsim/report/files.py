@@ -36,15 +36,16 @@ def scenario_yaml(scenario: Scenario) -> str:
 
 
 def write_plots(report: Report, directory: Path) -> None:
-    """Draw every plot of :data:`PLOTS` into ``directory``."""
-    r, firm = report.result, report.focal
+    """Draw every plot of :data:`PLOTS` into ``directory``, showing what ``report.view``
+    shows."""
+    r, view = report.result, report.view
     figures = {
-        "retention.png": lambda: plots.plot_retention(report.curves, firm),
-        "stages.png": lambda: plots.plot_stages(r.firms, r.market),
-        "attitudes.png": lambda: plots.plot_attitudes(r.firms, firm),
-        "wom.png": lambda: plots.plot_wom(r.firms, firm),
-        "market_share.png": lambda: plots.plot_share(r.firms),
-        "value.png": lambda: plots.plot_value(report.summary, firm),
+        "retention.png": lambda: plots.plot_retention(report.curves, view),
+        "stages.png": lambda: plots.plot_stages(r.firms, r.market, view),
+        "attitudes.png": lambda: plots.plot_attitudes(r.firms, view),
+        "wom.png": lambda: plots.plot_wom(r.firms, view),
+        "market_share.png": lambda: plots.plot_share(r.firms, view),
+        "value.png": lambda: plots.plot_value(report.summary, view),
     }
     directory.mkdir(parents=True, exist_ok=True)
     for name in PLOTS:
