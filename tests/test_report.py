@@ -540,7 +540,7 @@ def test_attitude_panels_share_one_axis_spanning_at_least_a_quarter_of_the_scale
     one y range of at least 0.25 within 0..1, and each panel is titled."""
     from relsim.report import View, plots
 
-    scenario, result = synthetic()
+    _, result = synthetic()
     fig = plots.plot_attitudes(result.firms, View.of(result.firms))
     limits = {ax.get_ylim() for ax in fig.axes}
     assert len(limits) == 1
@@ -555,7 +555,7 @@ def test_stage_plot_shows_the_focal_firms_customers_with_prospects_apart():
     stage counts), and a last panel with the market's prospects."""
     from relsim.report import View, plots
 
-    scenario, result = synthetic(n_firms=3, n_variants=2)
+    _, result = synthetic(n_firms=3, n_variants=2)
     fig = plots.plot_stages(result.firms, result.market, View.of(result.firms, "F001"))
     panels = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in panels] == ["baseline", "v001", "prospects (whole market)"]
