@@ -30,9 +30,10 @@ def scenario_yaml(scenario: Scenario) -> str:
     repeated even if defaults change in a later relsim."""
     from relsim.version import __version__
 
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's: 4x faster, same text
     return (f"# the complete scenario run by relsim {__version__}; relsim run reproduces it\n"
-            + yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False,
-                             allow_unicode=True))
+            + yaml.dump(scenario.model_dump(mode="json"), Dumper=dumper, sort_keys=False,
+                        allow_unicode=True))
 
 
 def write_plots(report: Report, directory: Path) -> None:
