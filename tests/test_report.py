@@ -623,3 +623,15 @@ def test_percentages_and_money_are_formatted_on_the_axes():
     figures = (value, plots.plot_stages(result.firms, result.market, view),
                plots.plot_wom(result.firms, view), plots.plot_attitudes(result.firms, view))
     assert all(fig.get_size_inches()[0] <= plots.WIDTH for fig in figures)  # the page width
+
+
+def test_a_plot_with_nothing_to_draw_says_so():
+    """No relationship running at week 0 (every customer arrived later): the retention plot
+    says there were no customers at week 0 instead of showing empty axes."""
+    from relsim.report import plots
+
+    scenario, result = synthetic()
+    result.relationships["start"] = 1
+    report = summarise_comparison(result, scenario)
+    fig = plots.plot_retention(report.curves, report.view)
+    assert [t.get_text() for t in fig.axes[0].texts] == ["no customers at week 0"]

@@ -91,9 +91,14 @@ def _money(x: float, _=None) -> str:
     return f"{x:,.0f}"
 
 
-def _lines(ax, frame: pd.DataFrame, column: str, view: View, bounds: Bounds) -> None:
+def _lines(ax, frame: pd.DataFrame, column: str, view: View, bounds: Bounds,
+           empty: str = "no data") -> None:
     """One line per series of ``view`` with its 95% band (none with more than
-    :data:`BAND_LIMIT` lines), from per-replication rows with a ``step``."""
+    :data:`BAND_LIMIT` lines), from per-replication rows with a ``step``; the note
+    ``empty`` in the panel if there is nothing to draw."""
+    if frame.empty or frame[column].isna().all():
+        ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", va="center",
+                color="#555555")
     band = mean_band(frame, column, [view.by, "step"], bounds)
     band[view.by] = band[view.by].astype(str)
     bands = len(view.series) <= BAND_LIMIT
@@ -139,7 +144,8 @@ def plot_retention(curves: pd.DataFrame, view: View | None = None) -> Figure:
     view = view or View.of(curves)
     fig = Figure(figsize=(WIDTH, 4.3), layout="constrained")
     ax = fig.add_subplot()
-    _lines(ax, view.rows(curves), "retention", view, OUTCOME["retention"].bounds)
+    _lines(ax, view.rows(curves), "retention", view, OUTCOME["retention"].bounds,
+           empty="no customers at week 0")
     _percent_axis(ax)
     ax.set_ylabel("week-0 customers still with the firm")
     fig.suptitle(_title(view, "Retention of {focal}'s week-0 customers, by variant",

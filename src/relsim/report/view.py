@@ -93,7 +93,6 @@ class View:
         return self.by + (f" ({len(self.series)} of {total} shown)" if self.hidden else "")
 
 
-
 def choose_view(summary: pd.DataFrame, focal: str, limit: int = MAX_SERIES) -> View:
     """What a report shows: the baseline and the ``limit - 1`` other variants with the most
     value created for ``focal``; ``focal`` and the ``limit - 1`` other firms with the largest
