@@ -16,8 +16,9 @@ every variant and replication; from Python::
 Files written into the directory (each written under a temporary name, then renamed):
 
 ``summary.csv``
-    one row per variant, firm and outcome: mean over replications, 95% t-interval, and the
-    paired difference to the baseline with its interval (:func:`relsim.report.outcomes.summarise`)
+    one row per variant, firm and outcome: mean over replications, 95% interval (within the
+    outcome's bounds: :func:`relsim.stats.bounded_interval`), and the paired difference to the
+    baseline with its interval (:func:`relsim.report.outcomes.summarise`)
 ``outcomes.csv``
     the outcomes of every variant, replication and firm, from which the summary is computed
 ``retention.csv``
@@ -28,21 +29,21 @@ Files written into the directory (each written under a temporary name, then rena
     the complete scenario that was run (every parameter, variants included): ``relsim run``
     on it reproduces the tables
 ``plots/*.png``
-    retention curves, customers by lifecycle stage, attitude trajectories, word of mouth by
-    valence, market shares, profit and customer equity per variant
+    retention curves, the focal firm's customers by lifecycle stage, attitude trajectories,
+    word of mouth by valence, market shares, profit, customer equity and value created per
+    variant -- or, in a run with one variant, per firm
 
-The outcomes and their definitions are :data:`relsim.report.outcomes.OUTCOMES`.
+The plots and the Markdown/HTML tables show at most :data:`relsim.report.view.MAX_SERIES`
+variants and firms and say how many they leave out; the CSV files hold all.  The outcomes
+and their definitions are :data:`relsim.report.outcomes.OUTCOMES`.
 """
 
 from relsim.report.files import build_report, scenario_yaml, write_plots
 from relsim.report.outcomes import OUTCOMES
-from relsim.report.summary import (
-    PLOTS,
-    Report,
-    format_interval,
-    format_row,
-    summarise_comparison,
-)
+from relsim.report.summary import PLOTS, Report, summarise_comparison
+from relsim.report.text import format_interval, format_row, question
+from relsim.report.view import MAX_SERIES, View
 
-__all__ = ["OUTCOMES", "PLOTS", "Report", "build_report", "format_interval", "format_row",
-           "scenario_yaml", "summarise_comparison", "write_plots"]
+__all__ = ["MAX_SERIES", "OUTCOMES", "PLOTS", "Report", "View", "build_report",
+           "format_interval", "format_row", "question", "scenario_yaml", "summarise_comparison",
+           "write_plots"]

@@ -2,11 +2,14 @@
 
 Every outcome is computed from the tidy tables of a comparison run
 (:func:`relsim.compare.run_comparison`), one value per (variant, replication,
-firm), then summarised over replications with 95% Student-t intervals, and
+firm), then summarised over replications with 95% intervals that respect the
+outcome's declared bounds (:func:`relsim.stats.bounded_interval`: a share stays
+within 0..100%, a count above 0; money has the Student-t interval), and
 compared with the baseline replication by replication (common random numbers:
 replication ``r`` of every variant ran with the same seed, so the difference
-is paired).  :data:`OUTCOMES` defines each one; ``docs/report.md`` repeats the
-definitions for readers of a report.
+is paired; its t interval is clipped to the range a difference can take).
+:data:`OUTCOMES` defines each one; ``docs/report.md`` repeats the definitions
+for readers of a report.
 """
 
 from __future__ import annotations
@@ -22,35 +25,55 @@ from relsim.economics import discount_factor
 from relsim.params import STEPS_PER_YEAR
 from relsim.retention import ends, still_running
 from relsim.scenario import BASELINE
-from relsim.stats import t_interval
+from relsim.stats import difference_interval, grouped_intervals
 
 KEYS = [VARIANT, "replication", "firm"]
 """Columns that identify one value of an outcome."""
 
 
+Bounds = tuple[float | None, float | None]
+"""The range a quantity can take, ``(lower, upper)``; ``None``: unbounded on that side."""
+SHARE: Bounds = (0.0, 1.0)
+"""Shares and rates: within 0..1."""
+COUNT: Bounds = (0.0, None)
+"""Counts: not negative."""
+UNBOUNDED: Bounds = (None, None)
+"""Money and ratios: the Student-t interval."""
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """One outcome of the report: its column, label, unit and definition."""
+    """One outcome of the report: its column, label, unit, definition, whether more is
+    better, and the range its values can take (its intervals stay within it)."""
 
     name: str
     label: str
     unit: str
     doc: str
     higher_is_better: bool = True
+    bounds: Bounds = UNBOUNDED
+
+    def span(self) -> float | None:
+        """Width of the range a difference of two values can reach either side of zero
+        (``upper - lower``), or None if unbounded."""
+        lower, upper = self.bounds
+        return None if lower is None or upper is None else upper - lower
 
 
 OUTCOMES: tuple[Outcome, ...] = (
     Outcome("retention", "retention at horizon", "share",
             "share of the firm's relationships running at step 0 that are still running at the "
-            "horizon (a customer who left and came back counts as lost)"),
+            "horizon (a customer who left and came back counts as lost)", bounds=SHARE),
     Outcome("churn_rate", "annual churn", "share per year",
             "weekly churn w = churners in weeks 1..T / customers at the start of those weeks, "
             "as an annual rate 1 - (1 - w)^52; churners include failed explorations",
-            higher_is_better=False),
+            higher_is_better=False, bounds=SHARE),
     Outcome("market_share", "market share at horizon", "share",
-            "the firm's customers / all customers in a relationship, at the horizon"),
+            "the firm's customers / all customers in a relationship, at the horizon",
+            bounds=SHARE),
     Outcome("nps", "NPS at horizon", "points (-100..100)",
-            "net promoter score of the firm's customers at the horizon"),
+            "net promoter score of the firm's customers at the horizon",
+            bounds=(-100.0, 100.0)),
     Outcome("customer_equity", "customer equity at horizon", "money",
             "sum of the firm's customers' expected future margins at the horizon "
             "(forward value, ODD 7.13)"),
@@ -88,17 +111,20 @@ def retention_curves(relationships: pd.DataFrame, horizon: int) -> pd.DataFrame:
     """
     initial = relationships[relationships["start"] <= 0]
     steps = np.arange(horizon + 1)
-    rows = []
-    for key, group in initial.groupby(KEYS, observed=True, sort=True):
-        end = ends(group)
-        retained = still_running(end, steps)  # counted from step 0
-        rows.append(pd.DataFrame({VARIANT: key[0], "replication": key[1], "firm": key[2],
-                                  "step": steps, "initial": len(end),
-                                  "retention": retained / len(end)}))
     columns = [*KEYS, "step", "initial", "retention"]
-    if not rows:
+    if initial.empty:
         return pd.DataFrame(columns=columns)
-    curves = pd.concat(rows, ignore_index=True)
+    grouped = initial.groupby(KEYS, observed=True, sort=True)
+    sizes = grouped.size()  # one row per group, in group order
+    order = np.argsort(grouped.ngroup().to_numpy(), kind="stable")
+    groups = np.split(ends(initial)[order], np.cumsum(sizes.to_numpy())[:-1])
+    retention = [still_running(end, steps) / len(end) for end in groups]  # from step 0
+    repeat = len(steps)
+    curves = pd.DataFrame({
+        **{key: np.repeat(sizes.index.get_level_values(key).to_numpy(), repeat)
+           for key in KEYS},
+        "step": np.tile(steps, len(sizes)), "initial": np.repeat(sizes.to_numpy(), repeat),
+        "retention": np.concatenate(retention)})
     for column in (VARIANT, "firm"):  # keep the order of the input
         curves[column] = pd.Categorical(curves[column], categories(relationships[column]))
     return curves[columns]
@@ -150,76 +176,84 @@ def replication_outcomes(firms: pd.DataFrame, relationships: pd.DataFrame,
     return out[[*KEYS, *(o.name for o in OUTCOMES), "pv_equity", "pv_policy_cost"]]
 
 
-def _policies_differ(configs: dict[str, ModelConfig], variant: str, firm: str) -> bool:
-    """Whether ``firm`` has other policies in ``variant`` than in the baseline."""
-    def policies(config: ModelConfig):
-        return next((f.policies for f in config.firms if f.name == firm), None)
+def _policies_differ(configs: dict[str, ModelConfig], rows: pd.DataFrame) -> np.ndarray:
+    """Whether each row's firm (columns variant, firm) has other policies in its variant
+    than in the baseline."""
+    policies = {v: {f.name: f.policies for f in c.firms} for v, c in configs.items()}
+    base = policies.get(BASELINE, {})
+    pairs = rows[[VARIANT, "firm"]].astype(str).drop_duplicates()
+    differ = {(v, f): policies.get(v, {}).get(f) != base.get(f)
+              for v, f in zip(pairs[VARIANT], pairs["firm"])}
+    return np.array([differ[(v, f)] for v, f in zip(rows[VARIANT].astype(str),
+                                                     rows["firm"].astype(str))], dtype=bool)
 
-    return policies(configs[variant]) != policies(configs[BASELINE])
+
+def _baseline_values(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """For each row of ``frame`` (columns variant, replication, firm, ...), the ``columns``
+    of the baseline's row with the same replication and firm (NaN where there is none)."""
+    base = frame[frame[VARIANT].astype(str) == BASELINE].set_index(["replication", "firm"])
+    index = pd.MultiIndex.from_arrays([frame["replication"], frame["firm"]])
+    return base[columns].reindex(index).set_axis(frame.index)
 
 
 def _policy_roi(out: pd.DataFrame, configs: dict[str, ModelConfig]) -> pd.Series:
     """(value - baseline value) / (pv_policy_cost - baseline's) per row, paired by replication
     and firm; NaN for the baseline, where the firm's policies equal the baseline's, or where
     the variant does not spend more on policies."""
-    base = out.xs(BASELINE, level=VARIANT) if BASELINE in out.index.get_level_values(VARIANT) \
-        else None
-    roi = pd.Series(np.nan, index=out.index)
-    if base is None:
-        return roi
-    for (variant, replication, firm), row in out.iterrows():
-        if variant == BASELINE or (replication, firm) not in base.index \
-                or not _policies_differ(configs, variant, firm):
-            continue
-        ref = base.loc[(replication, firm)]
-        extra = row["pv_policy_cost"] - ref["pv_policy_cost"]
-        if extra > 0:
-            roi[(variant, replication, firm)] = (row["value"] - ref["value"]) / extra
-    return roi
+    rows = out.reset_index()
+    base = _baseline_values(rows, ["value", "pv_policy_cost"])
+    extra = rows["pv_policy_cost"] - base["pv_policy_cost"]
+    defined = (rows[VARIANT].astype(str) != BASELINE).to_numpy() & (extra > 0).to_numpy() \
+        & _policies_differ(configs, rows)
+    roi = ((rows["value"] - base["value"]) / extra).where(defined)
+    return pd.Series(roi.to_numpy(), index=out.index)
 
 
 # --------------------------------------------------------------------------- summary
 
 def summarise(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Tidy summary: one row per (variant, firm, outcome) with the mean over replications,
-    its 95% interval (``lo``, ``hi``), ``n`` replications, and the paired difference to the
-    baseline with its interval (``diff``, ``diff_lo``, ``diff_hi``; NaN for the baseline and
-    for the policy ROI, which is already relative to the baseline)."""
+    its 95% interval within the outcome's bounds (``lo``, ``hi``), ``n`` replications, and
+    the paired difference to the baseline with its interval (``diff``, ``diff_lo``,
+    ``diff_hi``; NaN for the baseline and for the policy ROI, which is already relative to
+    the baseline).  Vectorised: thousands of firms or variants take a second."""
+    outcomes = outcomes.assign(**{key: pd.Categorical(outcomes[key], categories(outcomes[key]))
+                                  for key in (VARIANT, "firm")})
+    has_baseline = BASELINE in outcomes[VARIANT].cat.categories
     names = [o.name for o in OUTCOMES]
-    indexed = outcomes.set_index(KEYS)
-    variants = categories(outcomes[VARIANT])
-    base = indexed.xs(BASELINE, level=VARIANT) if BASELINE in variants else None
-    rows = []
-    for (variant, firm), group in outcomes.groupby([VARIANT, "firm"], observed=True, sort=True):
-        values = group.set_index("replication")
-        for name in names:
-            mean, lo, hi, n = t_interval(values[name])
-            diff = diff_lo = diff_hi = np.nan
-            if base is not None and variant != BASELINE and name != "policy_roi":
-                ref = base.xs(firm, level="firm")[name] if firm in \
-                    base.index.get_level_values("firm") else pd.Series(dtype=float)
-                diff, diff_lo, diff_hi, _ = paired_interval(values[name], ref)
-            rows.append({VARIANT: variant, "firm": firm, "outcome": name, "n": n, "mean": mean,
-                         "lo": lo, "hi": hi, "diff": diff, "diff_lo": diff_lo,
-                         "diff_hi": diff_hi})
-    summary = pd.DataFrame(rows)
-    summary[VARIANT] = pd.Categorical(summary[VARIANT], variants)
-    summary["firm"] = pd.Categorical(summary["firm"], categories(outcomes["firm"]))
+    base = _baseline_values(outcomes, names) if has_baseline else None
+    by = [VARIANT, "firm"]
+    parts = []
+    for o in OUTCOMES:
+        part = grouped_intervals(outcomes, by, o.name, *o.bounds)
+        part.insert(2, "outcome", o.name)
+        part[["diff", "diff_lo", "diff_hi"]] = np.nan
+        if base is not None and o.name != "policy_roi":
+            diffs = outcomes[by].assign(d=outcomes[o.name] - base[o.name])
+            diffs = diffs[diffs[VARIANT].astype(str) != BASELINE]
+            d = grouped_intervals(diffs, by, "d")
+            if o.span() is not None:
+                d["lo"], d["hi"] = d["lo"].clip(lower=-o.span()), d["hi"].clip(upper=o.span())
+            d = d.set_index(by).reindex(pd.MultiIndex.from_frame(part[by]))
+            part[["diff", "diff_lo", "diff_hi"]] = d[["mean", "lo", "hi"]].to_numpy()
+        parts.append(part)
+    summary = pd.concat(parts, ignore_index=True)
     summary["outcome"] = pd.Categorical(summary["outcome"], names)
-    return summary.sort_values([VARIANT, "firm", "outcome"], kind="stable", ignore_index=True)
+    summary = summary[[*by, "outcome", "n", "mean", "lo", "hi", "diff", "diff_lo", "diff_hi"]]
+    return summary.sort_values([*by, "outcome"], kind="stable", ignore_index=True)
 
 
-def paired_interval(a: pd.Series, b: pd.Series) -> tuple[float, float, float, int]:
-    """Mean of ``a - b`` over the replications (the index) both have, its 95% interval and
-    the number of pairs."""
-    return t_interval((a - b.reindex(a.index)).dropna())
+def paired_difference(outcomes: pd.DataFrame, outcome: str, first: tuple[str, str],
+                      second: tuple[str, str]) -> tuple[float, float, float, int]:
+    """Mean of ``first`` minus ``second`` in ``outcome``, each a (variant, firm), paired by
+    replication, with its 95% interval (clipped to the range a difference of the outcome
+    can take: :func:`relsim.stats.difference_interval`) and the number of pairs.  Compares
+    two variants for one firm, or two firms in one variant (they ran in the same market
+    with the same random numbers)."""
+    def values(variant: str, firm: str) -> pd.Series:
+        rows = outcomes[(outcomes[VARIANT].astype(str) == variant)
+                        & (outcomes["firm"].astype(str) == firm)]
+        return rows.set_index("replication")[outcome]
 
-
-def paired_difference(outcomes: pd.DataFrame, outcome: str, firm: str, variant: str,
-                      other: str) -> tuple[float, float, float, int]:
-    """Mean of ``variant`` minus ``other`` in ``outcome`` for ``firm``, paired by replication,
-    with its 95% interval and the number of pairs."""
-    rows = outcomes[outcomes["firm"] == firm].set_index([VARIANT, "replication"])[outcome]
-    a = rows.xs(variant, level=VARIANT)
-    b = rows.xs(other, level=VARIANT)
-    return paired_interval(a, b)
+    a, b = values(*first), values(*second)
+    return difference_interval((a - b.reindex(a.index)).dropna(), OUTCOME[outcome].span())
