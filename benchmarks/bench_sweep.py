@@ -96,9 +96,10 @@ def experiment(directory: Path, name: str, customers: int, steps: int, runs: int
 def direct(exp, runs: int) -> float:
     """Seconds for ``runs`` calls of run_one on the design's configurations."""
     from relsim.experiments.designs import point_values
+    from relsim.experiments.designs import sample as sample_design
     from relsim.runs import replication_seed, run_one
 
-    design = exp.sample()
+    design = sample_design(exp)
     configs = [exp.configs(point_values(design, p))["baseline"] for p in range(runs)]
     seed = replication_seed(exp.root_seed, 0)
     start, cpu = time.perf_counter(), time.process_time()
@@ -127,9 +128,10 @@ def runner_only(exp, runs: int) -> float:
     import importlib
 
     from relsim.experiments.designs import point_values
+    from relsim.experiments.designs import sample as sample_design
 
     module = importlib.import_module("relsim.runs")
-    design = exp.sample()
+    design = sample_design(exp)
     stored = module.run_one(exp.configs(point_values(design, 0))["baseline"], 1, 0)
     real = module.run_one
     module.run_one = lambda config, seed, replication=0: stored

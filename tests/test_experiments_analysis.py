@@ -13,6 +13,7 @@ from relsim.experiments import designs
 from relsim.experiments.analysis import noise_table, sensitivity
 from relsim.experiments.conditions import parse_condition
 from relsim.experiments.designs import Factor
+from relsim.experiments.designs import sample as sample_design
 from relsim.experiments.discovery import discover
 from relsim.experiments.loading import load_experiment
 from relsim.experiments.responses import Response
@@ -64,7 +65,7 @@ def test_sobol_indices_of_ishigami_match_the_analytic_values(tmp_path):
              ("behaviour.trust_loss", "behaviour.trust_gain", "behaviour.satisfaction_rate")]
         return np.sin(x[0]) + A * np.sin(x[1]) ** 2 + B * x[2] ** 4 * np.sin(x[0])
 
-    results = results_frame(experiment.sample(), ishigami, replications=2, noise=0.5)
+    results = results_frame(sample_design(experiment), ishigami, replications=2, noise=0.5)
     analysis = analyze(results, experiment)
     table = analysis.indices.set_index("parameter")
     first, total = ishigami_indices()

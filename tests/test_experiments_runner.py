@@ -16,6 +16,7 @@ import pytest
 from relsim.experiments import store
 from relsim.experiments.cli import command_analyze, command_sweep
 from relsim.experiments.designs import point_values
+from relsim.experiments.designs import sample as sample_design
 from relsim.experiments.loading import load_experiment
 from relsim.experiments.runner import run
 from relsim.experiments.schema import ExperimentError
@@ -90,7 +91,7 @@ def test_a_dask_local_cluster_gives_the_same_results(tmp_path, reference):
 
 def test_batched_outcomes_equal_outcomes_computed_unit_by_unit(tmp_path):
     experiment = tiny(tmp_path)
-    design = experiment.sample()
+    design = sample_design(experiment)
     units = tuple((p, r, point_values(design, p)) for p in range(4) for r in range(2))
 
     def task(chunk):
@@ -135,7 +136,7 @@ def test_sigkilled_sweep_resumed_runs_every_unit_exactly_once(tmp_path, referenc
     for path in store.batch_files(out):  # every file that exists is whole
         assert len(pd.read_parquet(path)) == 2  # one unit, two arms, one firm
     experiment = load_experiment(experiment_file)
-    with pytest.raises(ExperimentError, match="add --resume"):
+    with pytest.raises(OutputError, match="add --resume"):
         run(experiment, out, progress=False)
     resumed = run(experiment, out, resume=True, batch_size=4, progress=False)
     uninterrupted = run(experiment, workers=1, progress=False)

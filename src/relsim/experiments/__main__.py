@@ -1,7 +1,7 @@
-"""``python -m relsim.experiments sweep|analyze ...``: the experiment commands on their own."""
+"""``python -m relsim.experiments sweep|analyze ...``: the same as ``relsim sweep|analyze``."""
 
 import sys
 
-from relsim.experiments.cli import main
+from relsim.cli import main
 
 sys.exit(main())

@@ -144,12 +144,3 @@ def command_analyze(args: argparse.Namespace) -> int:
         print(analysis.boxes.round(3).to_string(index=False))
     print(f"wrote {page}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m relsim.experiments sweep|analyze ...`` (the same as ``relsim sweep``)."""
-    parser = argparse.ArgumentParser(prog="relsim")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_parsers(sub)
-    args = parser.parse_args(argv)
-    return {"sweep": command_sweep, "analyze": command_analyze}[args.command](args)

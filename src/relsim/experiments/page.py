@@ -16,6 +16,11 @@ img{max-width:100%;margin:0.5em 0}.warn{background:#fff4e0;border-left:4px solid
 padding:0.5em 1em}code{background:#f4f4f4;padding:0 3px}"""
 
 
+
+def file_slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip("-")
+
+
 def _table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, float_format=lambda x: f"{x:.4g}", na_rep="",
                          border=0, escape=True)
@@ -30,7 +35,6 @@ def _image(images: dict[str, bytes], name: str, alt: str) -> str:
 
 def render(analysis, images: dict[str, bytes]) -> str:
     """The page of an :class:`~relsim.experiments.study.Analysis` with its figures."""
-    from relsim.experiments.study import _slug
 
     e = analysis.experiment
     esc = html.escape
@@ -58,12 +62,12 @@ def render(analysis, images: dict[str, bytes]) -> str:
         if len(analysis.second_order):
             parts += ["<h3>Second-order Sobol indices</h3>", _table(analysis.second_order)]
     for name in analysis.runs.columns:
-        slug = _slug(name)
+        slug = file_slug(name)
         parts.append(f"<h2>{esc(name)}</h2>")
         parts.append(_image(images, f"indices-{slug}.png", f"indices of {name}"))
         parts.append(_image(images, f"response-{slug}.png", f"{name} against each parameter"))
         for a, b in analysis.pairs:
-            parts.append(_image(images, f"heatmap-{slug}-{_slug(a)}-{_slug(b)}.png",
+            parts.append(_image(images, f"heatmap-{slug}-{file_slug(a)}-{file_slug(b)}.png",
                                 f"heat map of {name}"))
     if analysis.conditions:
         parts.append("<h2>Scenario discovery (PRIM)</h2>")

@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from relsim.experiments import store
 from relsim.experiments.designs import point_values
+from relsim.experiments.designs import sample as sample_design
 from relsim.experiments.schema import Experiment, ExperimentError, require
 from relsim.experiments.worker import KEYS, Task, run_batch
 from relsim.outputs import InPlaceClaim
@@ -142,7 +143,7 @@ def run(experiment: Experiment, out: str | Path | None = None, *, workers: int =
     task.  The results do not depend on any of them."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    design = experiment.sample()
+    design = sample_design(experiment)
     out = Path(out) if out is not None else (Path(experiment.out) if experiment.out else None)
     frames: list[pd.DataFrame] = []
     arms = len(experiment.arm_names())

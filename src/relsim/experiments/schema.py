@@ -149,19 +149,6 @@ class Experiment(Strict):
         data.update(seed=self.root_seed, replications=self.n_replications)
         return data
 
-    # ------------------------------------------------------------ the workflow
-    def sample(self):
-        """The design: one row per point (see :func:`relsim.experiments.designs.sample`)."""
-        from relsim.experiments.designs import sample
-
-        return sample(self)
-
-    def run(self, **kwargs):
-        """Run the sweep (see :func:`relsim.experiments.runner.run`)."""
-        from relsim.experiments.runner import run
-
-        return run(self, **kwargs)
-
 
 def arm_configs(scenario: Scenario, arms: dict[str, dict], values: dict[str, Any]
                 ) -> dict[str, ModelConfig]:

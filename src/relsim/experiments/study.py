@@ -22,8 +22,10 @@ from relsim.experiments import designs, store
 from relsim.experiments import figures as fig
 from relsim.experiments.analysis import analysis_seed, noise_table, sensitivity
 from relsim.experiments.conditions import Condition, parse_condition
+from relsim.experiments.designs import sample as sample_design
 from relsim.experiments.discovery import discover
 from relsim.experiments.loading import load_experiment
+from relsim.experiments.page import file_slug
 from relsim.experiments.responses import Response, run_values
 from relsim.experiments.schema import Experiment, ExperimentError
 
@@ -63,7 +65,7 @@ class Analysis:
         noise = self.noise.set_index("response")
         for name in self.runs.columns:
             response = self.response(name)
-            slug = _slug(name)
+            slug = file_slug(name)
             table = self.indices[self.indices["response"] == name] if len(self.indices) else \
                 self.indices
             if len(table):
@@ -78,7 +80,7 @@ class Analysis:
             out[f"response-{slug}.png"] = fig.png(fig.response_figure(
                 self.design, self.runs[name], response, units, grid))
             for a, b in self.pairs:
-                out[f"heatmap-{slug}-{_slug(a)}-{_slug(b)}.png"] = fig.png(fig.heatmap_figure(
+                out[f"heatmap-{slug}-{file_slug(a)}-{file_slug(b)}.png"] = fig.png(fig.heatmap_figure(
                     self.design, self.points[name], response, a, b, units))
         for i, condition in enumerate(self.conditions):
             boxes = self.boxes[self.boxes["condition"] == str(condition)]
@@ -113,8 +115,6 @@ class Analysis:
         return page
 
 
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip("-")
 
 
 def _default_pairs(experiment: Experiment) -> list[tuple[str, str]]:
@@ -136,7 +136,7 @@ def analyze(source: str | os.PathLike | pd.DataFrame, experiment: Experiment | N
     if isinstance(source, pd.DataFrame):
         if experiment is None:
             raise ValueError("analyze(results) needs the experiment")
-        results, design = source, experiment.sample()
+        results, design = source, sample_design(experiment)
     else:
         directory = Path(source)
         if not (directory / store.EXPERIMENT).is_file():

@@ -28,12 +28,10 @@ the command line can use it before the heavy imports.
 from relsim.inputs import InputFileError, open_regular_file, read_regular_file
 from relsim.outputs.cache import TableCache
 from relsim.outputs.claim import (
-    MARKER,
     InPlaceClaim,
     OutputClaim,
     check_replaceable,
     claim_output,
-    read_marker,
     resolve_output,
 )
 from relsim.outputs.files import (
@@ -44,6 +42,7 @@ from relsim.outputs.files import (
     rename_noreplace,
     write_tables,
 )
+from relsim.outputs.marker import MARKER, read_marker
 
 __all__ = [
     "MARKER",
