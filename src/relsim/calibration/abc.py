@@ -9,8 +9,10 @@ gives exact results under the assumption of model error"; Schälte &
 Hasenauer 2020 for its SMC form): a particle is accepted with probability
 ``(L(theta) / L_max) ** (1 / T)``, where ``L`` is the binomial likelihood of
 the data given the particle's simulated curve (a
-:class:`pyabc.distance.FunctionKernel` on the log scale), ``L_max`` that of
-the observed shares themselves, and the temperature ``T``
+:class:`pyabc.distance.FunctionKernel` on the log scale), ``L_max`` the highest
+likelihood found so far (pyabc's ``pdf_norm_max_found``: the likelihood of
+the observed shares themselves is an upper bound too, but so far above any
+simulated curve's that almost nothing would be accepted), and the temperature ``T``
 (:class:`pyabc.Temperature`) falls over the generations to exactly 1 in the
 last one, whose weighted particles are then a sample of the posterior.  The
 simulation noise of each particle's curve is integrated over, not ignored:
@@ -194,7 +196,9 @@ def fit_abc(objective: Objective, *, workers: int = 1, scheduler: str | None = N
         with _numpy_global_seed(method.seed):
             abc = pyabc.ABCSMC(AbcModel(calibration, cache), prior, kernel,
                                population_size=method.abc_population, sampler=sampler,
-                               acceptor=pyabc.StochasticAcceptor(), eps=pyabc.Temperature())
+                               acceptor=pyabc.StochasticAcceptor(
+                                   pdf_norm_method=pyabc.acceptor.pdf_norm_max_found),
+                               eps=pyabc.Temperature())
             observed = {"survival": calibration.observed.retention.astype(float),
                         "size": np.array([float(calibration.observed.size)])}
             database.parent.mkdir(parents=True, exist_ok=True)

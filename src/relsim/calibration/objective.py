@@ -52,6 +52,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
 
+import mesa
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -83,7 +84,19 @@ def simulate_cohort(config: ModelConfig, seed: int, replication: int, firm: str,
                     ) -> tuple[int, np.ndarray]:
     """One run of ``config`` reduced to its cohort counts (a pure, picklable function)."""
     result = run_one(config, seed, replication)
+    _forget_finished_models()
     return cohort_counts(result.relationships, firm, first_week, last_week, np.asarray(ages))
+
+
+def _forget_finished_models() -> None:
+    """Let finished models be garbage-collected: Mesa 3.3's ``Agent._ids`` keeps a reference
+    to every model that made agents (mesa issue 3179, fixed in later Mesa), which a
+    calibration's hundreds of runs in one process turn into gigabytes.  Only models that
+    have stopped running are forgotten; they make no more agents."""
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        for model in [m for m in ids if getattr(m, "running", True) is False]:
+            del ids[model]
 
 
 class Simulator:
@@ -167,8 +180,6 @@ class Simulator:
             self._store(key, int(size), np.asarray(alive, dtype=float))
             self.simulations += 1
         self.seconds += time.perf_counter() - start
-        if self.progress and jobs:
-            self.progress(f"{self.simulations} simulations run, {self.reused} reused")
         out = []
         for row in keys:
             sizes = np.array([self._memory[k][0] for k in row], dtype=float)
@@ -280,6 +291,14 @@ class Objective:
             self.evaluations += 1
             value = -self.log_likelihood(sizes, alive) - self.log_prior(point)
             out.append(value if math.isfinite(value) else 1e12)
+        progress = self.simulator.progress
+        if progress:
+            best = min(out)
+            at = ", ".join(f"{k.rsplit('.', 1)[-1]} {v:.4g}"
+                           for k, v in points[int(np.argmin(out))].items())
+            progress(f"evaluation {self.evaluations}: objective {best:.2f} at {at} "
+                     f"({self.simulator.simulations} simulations run, "
+                     f"{self.simulator.reused} reused)")
         return np.array(out)
 
     def __call__(self, u) -> float:

@@ -25,6 +25,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from relsim.calibration.fileio import atomic_write_text  # noqa: E402
@@ -79,7 +80,7 @@ def plot_posterior_pairs(result: CalibrationResult):
     frame = pd.DataFrame(details.particles, columns=details.names)
     bounds = {p.path: (p.spec.lower, p.spec.upper) for p in result.calibration.parameters}
     axes = plot_kde_matrix(frame, details.weights, limits=bounds)
-    fig = axes[0, 0].figure
+    fig = np.asarray(axes).flat[0].figure
     fig.suptitle(f"{result.name}: ABC-SMC posterior (last generation)")
     return fig
 

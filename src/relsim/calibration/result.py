@@ -14,6 +14,7 @@ import copy
 import multiprocessing
 import os
 import signal
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -123,9 +124,10 @@ def calibrate(file_or_calibration: str | os.PathLike | Calibration, method: str 
         else:
             from relsim.calibration.abc import fit_abc
 
-            database = Path(cache_dir or ".") / "abc.db"
+            folder = Path(cache_dir) if cache_dir is not None else Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="relsim-abc-")))
             details = fit_abc(objective, workers=workers, scheduler=scheduler,
-                              database=database, quiet=progress is None)
+                              database=folder / "abc.db", quiet=progress is None)
             simulations = details.simulations
     seconds = time.perf_counter() - started
     cost = {"method": method, "wall_seconds": round(seconds, 1), "simulations": simulations,

@@ -57,8 +57,9 @@ def cohort_log_likelihood(survival_curve, alive, floor: float = 0.0) -> float:
     n = np.asarray(alive, dtype=float)
     lost = n[:-1] - n[1:]
     p = np.maximum(s[:-1] - s[1:], floor)
+    churned = lost > 0
     with np.errstate(divide="ignore"):
-        terms = np.where(lost > 0, lost * np.log(np.maximum(p, 0.0)), 0.0)
+        terms = lost[churned] * np.log(np.maximum(p[churned], 0.0))
         tail = n[-1] * np.log(max(s[-1], floor)) if n[-1] > 0 else 0.0
     return float(terms.sum() + tail)
 
