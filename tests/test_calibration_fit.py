@@ -60,7 +60,7 @@ def write_calibration(folder, method: dict | None = None, *, customers: int = 12
     return str(path)
 
 
-def objective_at(path: str, u: float, **method) -> float:
+def objective_at(path: str, u: float) -> float:
     calibration = load_calibration(path)
     return Objective(calibration, Simulator(calibration))([u])
 
@@ -93,6 +93,7 @@ def test_point_fit_recovers_the_known_base_churn_within_its_interval(tmp_path):
     assert list(result.projection["period"]) == list(range(15, 21))
 
 
+@pytest.mark.slow  # a few hundred small simulations: about 25 s on an idle 2-core machine
 def test_abc_posterior_interval_holds_the_known_base_churn(tmp_path):
     pytest.importorskip("pyabc")
     # observed: a market of 300 (a cohort of about 60), simulated: 1,200 customers (about

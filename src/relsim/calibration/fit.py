@@ -135,6 +135,12 @@ def fit_point(objective: Objective) -> PointFit:
     cov, note = covariance(objective, u, method.hessian_step)
     if note:
         notes.append(note)
+    best, at = objective.best
+    if best < value - 0.5:  # half a log-likelihood unit: more than noise
+        where = ", ".join(f"{k} {v:.4g}" for k, v in at.items())
+        notes.append(f"the search had not converged: a point evaluated for the Hessian "
+                     f"({where}) has an objective {value - best:.2f} lower; a larger "
+                     "max_evaluations would move the estimate there")
     se, lower, upper = ({n: math.nan for n in names} for _ in range(3))
     band = None
     if cov is not None:

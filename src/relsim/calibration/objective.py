@@ -217,6 +217,8 @@ class Objective:
         self.first, self.last = first, last
         self.observed_alive = calibration.observed.alive
         self.evaluations = 0
+        self.best: tuple[float, dict[str, float]] = (math.inf, {})
+        """Lowest value evaluated so far and its parameter values."""
 
     @property
     def parameters(self) -> tuple[FreeParameter, ...]:
@@ -291,6 +293,8 @@ class Objective:
             self.evaluations += 1
             value = -self.log_likelihood(sizes, alive) - self.log_prior(point)
             out.append(value if math.isfinite(value) else 1e12)
+            if value < self.best[0]:
+                self.best = (value, point)
         progress = self.simulator.progress
         if progress:
             best = min(out)

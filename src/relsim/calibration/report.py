@@ -142,7 +142,7 @@ def report_blocks(result: CalibrationResult, images: list[tuple[str, str]]) -> l
     if result.method == "point":
         notes.append(f"Objective (negative log-likelihood) {s['objective']:.2f}, deviance "
                      f"{s['deviance']:.2f} on {s['fit_periods'][1] - s['fit_periods'][0]} "
-                     f"fitted counts; {s['optimizer']}: {s['optimizer_message']}.")
+                     f"fitted counts; {s['optimizer']}: {s['optimizer_message'].rstrip('.')}.")
     if "sbg" in s:
         g = s["sbg"]
         notes.append(f"sBG: alpha {g['alpha']:.3f} (se {g['alpha_se']:.3f}), beta "

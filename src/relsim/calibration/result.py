@@ -225,8 +225,8 @@ def _set_path(data: dict, full: dict, path: list[str], value: Any) -> None:
     node, fallback = data, full
     for part in path[:-1]:
         key: Any = int(part) if isinstance(node, list) else part
-        if isinstance(node, dict) and key not in node:
-            node[key] = copy.deepcopy(fallback[key])
+        if isinstance(node, dict) and key not in node:  # a section: only what is set
+            node[key] = {} if isinstance(fallback[key], dict) else copy.deepcopy(fallback[key])
         node, fallback = node[key], fallback[key]
     node[int(path[-1]) if isinstance(node, list) else path[-1]] = value
 
@@ -240,6 +240,9 @@ def fitted_scenario_yaml(calibration: Calibration, values: dict[str, float],
     full = scenario.model_dump(mode="json")
     for path, value in values.items():
         _set_path(data, full, path.split("."), float(value))
+    data["name"] = f"{calibration.spec.name}-fitted"
+    data["description"] = (f"{scenario.name} calibrated to {calibration.observed.label} "
+                           f"({method} fit)")
     validate_scenario(copy.deepcopy(data), "fitted scenario")
     what = "point estimates" if method == "point" else "posterior means"
     source = calibration.source.name if calibration.source else "a calibration"
