@@ -109,6 +109,9 @@ def test_abc_posterior_interval_holds_the_known_base_churn(tmp_path):
     assert row["upper95"] / row["lower95"] < 8.0
     band = result.projection[["relsim_lower", "relsim_upper"]].to_numpy()
     assert np.all(band[:, 0] <= band[:, 1])
+    out = result.write(tmp_path / "out")
+    assert (out / "plots" / "posterior_pairs.png").is_file()
+    assert "posterior mean" in (out / "report.md").read_text()
 
 
 def test_cli_writes_report_tables_and_a_fitted_scenario_that_relsim_run_accepts(

@@ -107,7 +107,7 @@ def read_cohort_table(path: Path, spec: Any) -> ObservedCohort:
             raise DataFileError(f"{source}:{number}:{min(len(row), len(header)) + 1}: expected "
                                 f"{len(header)} columns, got {len(row)}")
 
-        def cell(key: str) -> tuple[str, str]:
+        def cell(key: str, row: list[str] = row, number: int = number) -> tuple[str, str]:
             col = index[key]
             return row[col].strip(), f"{source}:{number}:{col + 1}"
 

@@ -21,15 +21,12 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from relsim.calibration.fileio import atomic_write_text  # noqa: E402
-from relsim.report.render import to_html, to_markdown  # noqa: E402
+from relsim.calibration.fileio import atomic_write_text
+from relsim.report.render import to_html, to_markdown
 
 if TYPE_CHECKING:
     from relsim.calibration.result import CalibrationResult
@@ -40,7 +37,8 @@ OBSERVED, RELSIM, SBG = "#000000", "#0072B2", "#D55E00"
 
 def plot_retention(result: CalibrationResult):
     """Observed retention vs relsim's fit and projection vs sBG's, with their 95% bands."""
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig = Figure(figsize=(8, 5))
+    ax = fig.subplots()
     curves = pd.concat([result.fit, result.projection]).sort_values("period")
     unit = result.calibration.spec.mapping.period
     x = curves["period"]
@@ -79,8 +77,10 @@ def plot_posterior_pairs(result: CalibrationResult):
     details = result.details
     frame = pd.DataFrame(details.particles, columns=details.names)
     bounds = {p.path: (p.spec.lower, p.spec.upper) for p in result.calibration.parameters}
-    axes = plot_kde_matrix(frame, details.weights, limits=bounds)
-    fig = np.asarray(axes).flat[0].figure
+    k = len(details.names)
+    fig = Figure(figsize=(2.8 * k + 1, 2.8 * k))
+    axes = np.atleast_2d(np.asarray(fig.subplots(k, k, squeeze=False)))
+    plot_kde_matrix(frame, details.weights, limits=bounds, arr_ax=axes)
     fig.suptitle(f"{result.name}: ABC-SMC posterior (last generation)")
     return fig
 
@@ -135,10 +135,10 @@ def report_blocks(result: CalibrationResult, images: list[tuple[str, str]]) -> l
                                                      "mae_holdout": "MAE held out (points)"})
     blocks += [("h2", "Observed vs relsim vs sBG"), ("table", shown), ("table", mae_table)]
     blocks += [("image", name, caption) for name, caption in images]
-    notes = [f"Data: `{s['data']}` ({s['cohort']}, {s['cohort_size']:,} customers); simulated "
-             f"cohort: firm {s['firm']}'s first relationships started in weeks "
-             f"{result.calibration.spec.mapping.cohort_start}-"
-             f"{result.calibration.spec.mapping.cohort_end}."]
+    mapping = result.calibration.spec.mapping
+    notes = [(f"Data: `{s['data']}` ({s['cohort']}, {s['cohort_size']:,} customers); "
+              f"simulated cohort: firm {s['firm']}'s first relationships started in weeks "
+              f"{mapping.cohort_start}-{mapping.cohort_end}.")]
     if result.method == "point":
         notes.append(f"Objective (negative log-likelihood) {s['objective']:.2f}, deviance "
                      f"{s['deviance']:.2f} on {s['fit_periods'][1] - s['fit_periods'][0]} "
@@ -172,16 +172,15 @@ def write_result(result: CalibrationResult, out: Path, overwrite: bool = False) 
                "mae": result.mae.set_index("model").to_dict(orient="index")}
     atomic_write_text(stage / "summary.json", json.dumps(summary, indent=2, default=float))
     atomic_write_text(stage / "scenario.yaml", result.fitted_scenario)
-    images = [("retention.png", "Observed retention vs relsim's fit and projection vs the sBG "
-               "model's, with 95% bands")]
+    images = [("retention.png", ("Observed retention vs relsim's fit and projection vs the "
+                                 "sBG model's, with 95% bands"))]
     figures = [plot_retention(result)]
     if result.method == "abc":
-        images.append(("posterior_pairs.png", "Pairwise ABC-SMC posterior of the freed "
-                       "parameters (last generation)"))
+        images.append(("posterior_pairs.png", ("Pairwise ABC-SMC posterior of the freed "
+                                               "parameters (last generation)")))
         figures.append(plot_posterior_pairs(result))
     for (name, _), fig in zip(images, figures, strict=True):
         fig.savefig(stage / "plots" / name, dpi=120)
-        plt.close(fig)
     blocks = report_blocks(result, images)
     atomic_write_text(stage / "report.md", to_markdown(blocks))
     atomic_write_text(stage / "report.html", to_html(blocks, stage / "plots",
