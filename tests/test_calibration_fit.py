@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
@@ -82,6 +84,25 @@ def test_objective_is_lowest_near_the_value_that_generated_the_data(tmp_path):
     assert values[1] < values[0] and values[1] < values[2]
 
 
+def test_rerun_with_the_cache_reuses_every_simulation_and_gives_the_same_fit(tmp_path):
+    path = write_calibration(tmp_path, {"max_evaluations": 6, "band_draws": 0})
+    first = calibrate(path, cache_dir=tmp_path / "cache")
+    again = calibrate(path, cache_dir=tmp_path / "cache")
+    assert first.cost["simulations"] > 0
+    assert again.cost["simulations"] == 0
+    assert again.cost["simulations_reused"] >= first.cost["simulations"]
+    assert again.parameters.equals(first.parameters)
+
+
+def test_worker_processes_give_the_same_objective_as_one_process(tmp_path):
+    calibration = load_calibration(write_calibration(tmp_path))
+    points = [[0.3], [0.6]]
+    serial = Objective(calibration, Simulator(calibration)).batch(points)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parallel = Objective(calibration, Simulator(calibration, executor=pool)).batch(points)
+    assert np.array_equal(serial, parallel)
+
+
 def test_point_fit_recovers_the_known_base_churn_within_its_interval(tmp_path):
     result = calibrate(write_calibration(tmp_path))
     row = result.parameters.set_index("parameter").loc["behaviour.base_churn"]
@@ -138,3 +159,14 @@ def test_cli_writes_report_tables_and_a_fitted_scenario_that_relsim_run_accepts(
     # a second run into the same folder refuses without --overwrite, one line, status 2
     assert command_calibrate(args) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # starts a local Dask cluster
+def test_dask_scheduler_gives_the_same_point_fit_as_one_process(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    path = write_calibration(tmp_path, {"max_evaluations": 6, "band_draws": 2})
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        on_dask = calibrate(path, scheduler=cluster.scheduler_address)
+    assert on_dask.parameters.equals(calibrate(path).parameters)
+    assert on_dask.cost["scheduler"] == cluster.scheduler_address

@@ -78,7 +78,7 @@ def plot_posterior_pairs(result: CalibrationResult):
     frame = pd.DataFrame(details.particles, columns=details.names)
     bounds = {p.path: (p.spec.lower, p.spec.upper) for p in result.calibration.parameters}
     k = len(details.names)
-    fig = Figure(figsize=(2.8 * k + 1, 2.8 * k))
+    fig = Figure(figsize=(max(5.0, 2.8 * k + 1), max(3.5, 2.8 * k)), layout="constrained")
     axes = np.atleast_2d(np.asarray(fig.subplots(k, k, squeeze=False)))
     plot_kde_matrix(frame, details.weights, limits=bounds, arr_ax=axes)
     fig.suptitle(f"{result.name}: ABC-SMC posterior (last generation)")
