@@ -78,7 +78,7 @@ def plot_posterior_pairs(result: CalibrationResult):
     frame = pd.DataFrame(details.particles, columns=details.names)
     bounds = {p.path: (p.spec.lower, p.spec.upper) for p in result.calibration.parameters}
     k = len(details.names)
-    fig = Figure(figsize=(max(5.0, 2.8 * k + 1), max(3.5, 2.8 * k)), layout="constrained")
+    fig = Figure(figsize=(max(5.0, 2.8 * k + 1), max(3.5, 2.8 * k)))
     axes = np.atleast_2d(np.asarray(fig.subplots(k, k, squeeze=False)))
     plot_kde_matrix(frame, details.weights, limits=bounds, arr_ax=axes)
     fig.suptitle(f"{result.name}: ABC-SMC posterior (last generation)")
@@ -180,7 +180,7 @@ def write_result(result: CalibrationResult, out: Path, overwrite: bool = False) 
                                                "parameters (last generation)")))
         figures.append(plot_posterior_pairs(result))
     for (name, _), fig in zip(images, figures, strict=True):
-        fig.savefig(stage / "plots" / name, dpi=120)
+        fig.savefig(stage / "plots" / name, dpi=120, bbox_inches="tight")
     blocks = report_blocks(result, images)
     atomic_write_text(stage / "report.md", to_markdown(blocks))
     atomic_write_text(stage / "report.html", to_html(blocks, stage / "plots",
