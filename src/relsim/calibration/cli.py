@@ -1,0 +1,140 @@
+"""``relsim calibrate FILE --out DIR``: the calibration command.
+
+    relsim calibrate FILE --out DIR [--method point|abc] [--workers N]
+                     [--scheduler ADDRESS] [--overwrite] [--quiet]
+
+Loads and checks the calibration file (a bad file: one line on stderr, exit 2,
+nothing written), runs the calibration, prints the fitted parameters, both
+models' mean absolute errors and the cost, and writes the result folder
+(:mod:`relsim.calibration.report`).
+
+It works in ``.DIR.partial/`` beside DIR: ``simulations/`` keeps each finished
+simulation (a small JSON file named by a hash of its configuration and seed)
+and ``abc.db`` pyabc's history.  DIR appears only when complete; then the
+partial folder is deleted.  After Ctrl-C (exit 130) the partial folder stays,
+and running the same command again reuses every finished simulation: the
+point fit's search is deterministic, so it replays its path from the cache and
+goes on from where it stopped (ABC on one process too; with several, pyabc's
+workers draw other particles).  An existing DIR is replaced only with
+``--overwrite``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from relsim.calibration.result import METHODS, calibrate
+from relsim.calibration.schema import load_calibration
+from relsim.scenario import ScenarioError
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+MAX_WORKERS = 1024
+
+
+class CalibrateUsageError(Exception):
+    """Bad command-line input for ``relsim calibrate``; the message is one line."""
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 1 <= value <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of worker processes in [1, {MAX_WORKERS}], got {text!r}")
+    return value
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Add ``calibrate`` to the ``relsim`` command's subparsers; returns its parser."""
+    parser = subparsers.add_parser(
+        "calibrate", help="fit the model to observed retention data and project it, beside "
+        "the sBG model")
+    parser.add_argument("calibration", help="calibration YAML file")
+    parser.add_argument("--out", required=True, help="output directory (created; must not "
+                        "exist unless --overwrite)")
+    parser.add_argument("--method", choices=METHODS, default="point",
+                        help="point: optimizer and Hessian uncertainty (default); abc: ABC-SMC "
+                        "posterior (needs pyabc)")
+    parser.add_argument("--workers", type=_workers, default=1,
+                        help="local worker processes for the simulations (default 1)")
+    parser.add_argument("--scheduler", help="address of a Dask scheduler to run the "
+                        "simulations on (e.g. tcp://host:8786)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing DIR")
+    parser.add_argument("--quiet", action="store_true", help="no progress messages")
+    parser.set_defaults(handler=command_calibrate)
+    return parser
+
+
+def _output_dir(out: str, overwrite: bool) -> Path:
+    path = Path(os.path.abspath(out))
+    if not path.name:
+        raise CalibrateUsageError(f"relsim calibrate: --out {path} cannot be an output "
+                                  "directory")
+    if (path.exists() or path.is_symlink()) and not overwrite:
+        raise CalibrateUsageError(f"relsim calibrate: --out {path} already exists (use "
+                                  "--overwrite to replace it)")
+    return path
+
+
+def _print_result(result) -> None:
+    params = result.parameters
+    label = "estimate" if result.method == "point" else "posterior mean"
+    print(f"{result.name} ({result.method}):")
+    for row in params.itertuples():
+        interval = (f"[{row.lower95:.4g}, {row.upper95:.4g}]" if row.lower95 == row.lower95
+                    else "n/a")
+        print(f"  {row.parameter}: {label} {row.estimate:.4g}, 95% interval {interval}")
+    for row in result.mae.itertuples():
+        print(f"  MAE {row.model}: fitted periods {100 * row.mae_fit:.2f} points, held-out "
+              f"{100 * row.mae_holdout:.2f} points")
+    cost = result.cost
+    print(f"  cost: {cost['wall_seconds']:.0f} s wall time, {cost['simulations']} simulations "
+          f"({cost['simulations_reused']} reused), {cost['workers']} worker(s)")
+
+
+def command_calibrate(args: argparse.Namespace) -> int:
+    """Run ``relsim calibrate``; returns the exit status (2: bad input, one line on
+    stderr; 130: interrupted, finished simulations kept)."""
+    try:
+        calibration = load_calibration(args.calibration)
+        out = _output_dir(args.out, args.overwrite)
+        if args.method == "abc":
+            import importlib.util
+
+            if importlib.util.find_spec("pyabc") is None:
+                raise CalibrateUsageError("relsim calibrate --method abc needs pyabc: pip "
+                                          "install 'relsim[calibrate]'")
+    except (ScenarioError, CalibrateUsageError) as exc:
+        print("error: " + " ".join(str(exc).splitlines()), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    partial = out.with_name(f".{out.name}.partial")
+
+    def progress(message: str) -> None:
+        print(f"  {message}", file=sys.stderr, flush=True)
+
+    try:
+        partial.mkdir(parents=True, exist_ok=True)
+        result = calibrate(calibration, args.method, workers=args.workers,
+                           scheduler=args.scheduler, cache_dir=partial / "simulations",
+                           progress=None if args.quiet else progress)
+        from relsim.calibration.report import write_result
+
+        write_result(result, out, overwrite=args.overwrite)
+    except KeyboardInterrupt:
+        print(f"interrupted: finished simulations are kept in {partial}; run the same "
+              "command again to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except ScenarioError as exc:  # e.g. an unreachable --scheduler
+        print("error: " + " ".join(str(exc).splitlines()), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    shutil.rmtree(partial, ignore_errors=True)
+    _print_result(result)
+    print(f"wrote the calibration report, tables and fitted scenario to {out}")
+    return 0

@@ -1,0 +1,309 @@
+"""The calibration objective: how well a simulated cohort explains the observed one.
+
+Mapping a run to the data
+-------------------------
+The observed cohort is a group of new customers followed period by period.  Its
+simulated counterpart is an acquisition cohort of the focal firm, read from
+relsim's relationships table: every customer whose *first* relationship with
+the firm starts in weeks ``cohort_start..cohort_end`` (``mapping`` in the
+calibration file).  A customer is still active at period ``p`` if that
+relationship has lasted more than ``p x period`` weeks; each customer's age
+counts from its own start, as a subscriber's does.  A customer who left and
+came back counts as lost (as in relsim's ``cohorts`` table).  Nothing is
+switched off: the run is the base scenario with its word of mouth, complaints,
+trust, commitment, rivals and win-back.
+
+The objective
+-------------
+The negative **binomial (multinomial) log-likelihood** of the observed
+survivor counts on the fitting periods, given the simulated survival curve
+S_sim (pooled over replications)::
+
+    -LL = -sum_t (n_{t-1} - n_t) log(S_sim(t-1) - S_sim(t)) - n_T log S_sim(T)
+
+(:func:`relsim.calibration.sbg.cohort_log_likelihood`, periods first..last of
+``fit_periods``, counts n_t = retention x cohort size), minus the log prior
+density (uniform priors add a constant).  Why this and not squared error: it
+is the likelihood the sBG model is fitted by, so both models are scored by the
+same yardstick; it weights each period by its binomial noise (a point near 0
+or 1, or a small cohort, counts less); its curvature gives the uncertainty of
+the point fit; and it is the kernel of the noise-aware ABC posterior
+(:mod:`relsim.calibration.abc`).  Probabilities are floored at half a
+simulated customer, so a period without simulated churners is unlikely, not
+impossible.
+
+Common random numbers: replication ``r`` of every evaluation runs with seed
+``relsim.run.replication_seed(method.seed, r)``, so the objective is a
+deterministic function of the parameters, and two nearby points see the same
+luck: their difference comes from the parameters.  (The churn proneness draw
+of heterogeneous customers uses numpy's rejection beta sampler, so a change
+of the mean or heterogeneity redraws proneness: the objective has small jumps
+there, which the derivative-free optimizers and the wide Hessian step
+tolerate; see docs/calibration.md.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from pathlib import Path
+
+import mesa
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from relsim.calibration.fileio import atomic_write_text
+from relsim.calibration.sbg import cohort_log_likelihood
+from relsim.calibration.schema import Calibration, FreeParameter
+from relsim.config import ModelConfig
+from relsim.run import replication_seed, run_one
+
+
+def cohort_counts(relationships: pd.DataFrame, firm: str, first_week: int, last_week: int,
+                  ages: np.ndarray) -> tuple[int, np.ndarray]:
+    """Size of the firm's acquisition cohort of weeks first_week..last_week (first
+    relationships only) and how many of it are still in that relationship after each age
+    (weeks).  At age 0 the whole cohort counts (a relationship that ends in the week it
+    started is lost in the first period, as a subscriber who cancels at once is)."""
+    rel = relationships
+    chosen = rel[rel["first"] & (rel["firm"] == firm) & (rel["start"] >= first_week)
+                 & (rel["start"] <= last_week)]
+    lifetime = (chosen["end"].astype("float").fillna(np.inf) - chosen["start"]).to_numpy()
+    ages = np.asarray(ages)[:, None]
+    alive = ((lifetime[None, :] > ages) | (ages == 0)).sum(axis=1)
+    return len(chosen), alive
+
+
+def simulate_cohort(config: ModelConfig, seed: int, replication: int, firm: str,
+                    first_week: int, last_week: int, ages: tuple[int, ...]
+                    ) -> tuple[int, np.ndarray]:
+    """One run of ``config`` reduced to its cohort counts (a pure, picklable function)."""
+    result = run_one(config, seed, replication)
+    _forget_finished_models()
+    return cohort_counts(result.relationships, firm, first_week, last_week, np.asarray(ages))
+
+
+def _forget_finished_models() -> None:
+    """Let finished models be garbage-collected: Mesa 3.3's ``Agent._ids`` keeps a reference
+    to every model that made agents (mesa issue 3179, fixed in later Mesa), which a
+    calibration's hundreds of runs in one process turn into gigabytes.  Only models that
+    have stopped running are forgotten; they make no more agents."""
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        for model in [m for m in ids if getattr(m, "running", True) is False]:
+            del ids[model]
+
+
+class Simulator:
+    """Runs the calibration's cohort simulations: common random numbers, an optional
+    executor (local processes or Dask), a memory and disk cache, and a count of runs.
+
+    A point is a mapping path -> value of the freed parameters; replication ``r`` of any
+    point runs with seed ``replication_seed(seed, r)``.  The disk cache (``cache_dir``)
+    keeps each finished run's counts as a small JSON file named by a hash of the
+    configuration, seed and mapping, so an interrupted calibration run again with the
+    same file reuses its simulations.
+    """
+
+    def __init__(self, calibration: Calibration, *, executor: Executor | None = None,
+                 cache_dir: str | Path | None = None,
+                 progress: Callable[[str], None] | None = None) -> None:
+        self.calibration = calibration
+        self.executor = executor
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.progress = progress
+        self.base = calibration.base_config()
+        m = calibration.spec.mapping
+        self.ages = tuple(int(p * m.period_weeks) for p in range(calibration.last_period + 1))
+        self.simulations = 0
+        self.reused = 0
+        self.seconds = 0.0
+        self._memory: dict[str, tuple[int, np.ndarray]] = {}
+
+    def _key(self, config: ModelConfig, seed: int) -> str:
+        from relsim import __version__
+
+        m = self.calibration.spec.mapping
+        data = {"relsim": __version__, "config": config.model_dump(mode="json"), "seed": seed,
+                "firm": self.calibration.firm, "window": [m.cohort_start, m.cohort_end],
+                "ages": self.ages}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:20]
+
+    def _cached(self, key: str) -> tuple[int, np.ndarray] | None:
+        if key in self._memory:
+            return self._memory[key]
+        if self.cache_dir is not None:
+            file = self.cache_dir / f"{key}.json"
+            if file.is_file():
+                data = json.loads(file.read_text())
+                self._memory[key] = (int(data["size"]), np.asarray(data["alive"]))
+                return self._memory[key]
+        return None
+
+    def _store(self, key: str, size: int, alive: np.ndarray) -> None:
+        self._memory[key] = (size, alive)
+        if self.cache_dir is not None:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.cache_dir / f"{key}.json",
+                              json.dumps({"size": size, "alive": alive.tolist()}))
+
+    def counts(self, points: list[dict[str, float]], seeds: list[tuple[int, int]]
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each point, the cohort sizes (one per seed) and survivor counts (seeds x
+        periods 0..last), each ``(seed, replication)`` of ``seeds`` run once."""
+        start = time.perf_counter()
+        m = self.calibration.spec.mapping
+        jobs: dict[str, tuple[ModelConfig, int, int]] = {}
+        keys = []
+        for point in points:
+            config = self.calibration.config_at(point, self.base)
+            row = []
+            for seed, replication in seeds:
+                key = self._key(config, seed)
+                row.append(key)
+                if self._cached(key) is None:
+                    jobs.setdefault(key, (config, seed, replication))
+            keys.append(row)
+        self.reused += sum(len(row) for row in keys) - len(jobs)
+        args = [(cfg, seed, rep, self.calibration.firm, m.cohort_start, m.cohort_end, self.ages)
+                for cfg, seed, rep in jobs.values()]
+        if self.executor is None or len(args) < 2:
+            results = (simulate_cohort(*a) for a in args)
+        else:
+            results = self.executor.map(simulate_cohort, *zip(*args, strict=True))
+        for key, (size, alive) in zip(jobs, results, strict=True):
+            self._store(key, int(size), np.asarray(alive, dtype=float))
+            self.simulations += 1
+        self.seconds += time.perf_counter() - start
+        out = []
+        for row in keys:
+            sizes = np.array([self._memory[k][0] for k in row], dtype=float)
+            alive = np.array([self._memory[k][1] for k in row], dtype=float)
+            out.append((sizes, alive))
+        return out
+
+
+def _unit(p: FreeParameter, value: float) -> float:
+    """Position of ``value`` on parameter ``p``'s search scale, 0 at lower, 1 at upper."""
+    lo, hi = p.spec.lower, p.spec.upper
+    return math.log(value / lo) / math.log(hi / lo) if p.log_scale else (value - lo) / (hi - lo)
+
+
+def pooled_survival(sizes: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    """Survival of the pooled simulated cohorts: survivors over all cohort members."""
+    return alive.sum(axis=0) / max(sizes.sum(), 1.0)
+
+
+class Objective:
+    """The negative log-likelihood (plus negative log prior) of the observed counts on the
+    fitting periods, as a function of the freed parameters on the unit cube.
+
+    ``u[i]`` in [0, 1] maps to parameter ``i`` linearly on [lower, upper], or
+    geometrically for a log-uniform prior.  Every call is deterministic (common random
+    numbers, see the module docstring) and is remembered.
+    """
+
+    def __init__(self, calibration: Calibration, simulator: Simulator) -> None:
+        self.calibration = calibration
+        self.simulator = simulator
+        method = calibration.spec.method
+        self.seeds = [(replication_seed(method.seed, r), r) for r in range(method.replications)]
+        first, last = calibration.fit_range
+        self.first, self.last = first, last
+        self.observed_alive = calibration.observed.alive
+        self.evaluations = 0
+        self.best: tuple[float, dict[str, float]] = (math.inf, {})
+        """Lowest value evaluated so far and its parameter values."""
+
+    @property
+    def parameters(self) -> tuple[FreeParameter, ...]:
+        """The freed parameters, in the order of ``u``."""
+        return self.calibration.parameters
+
+    @property
+    def names(self) -> list[str]:
+        """Dotted paths of the freed parameters."""
+        return [p.path for p in self.parameters]
+
+    def values(self, u) -> dict[str, float]:
+        """Parameter values at unit-cube point ``u``."""
+        out = {}
+        for p, x in zip(self.parameters, np.clip(np.asarray(u, dtype=float), 0.0, 1.0),
+                        strict=True):
+            lo, hi = p.spec.lower, p.spec.upper
+            out[p.path] = float(lo * (hi / lo) ** x if p.log_scale else lo + x * (hi - lo))
+        return out
+
+    def unit(self, values: dict[str, float]) -> np.ndarray:
+        """Unit-cube point of parameter values (inverse of :meth:`values`)."""
+        return np.array([_unit(p, values[p.path]) for p in self.parameters])
+
+    def jacobian(self, u) -> np.ndarray:
+        """d value / d u of each parameter at ``u`` (for standard errors)."""
+        out = []
+        for p, x in zip(self.parameters, np.asarray(u, dtype=float), strict=True):
+            lo, hi = p.spec.lower, p.spec.upper
+            out.append(lo * (hi / lo) ** x * math.log(hi / lo) if p.log_scale else hi - lo)
+        return np.array(out)
+
+    def start(self) -> np.ndarray:
+        """The first point of the search: each ``start``, else the middle of the bounds."""
+        return np.array([0.5 if p.spec.start is None else _unit(p, p.spec.start)
+                         for p in self.parameters])
+
+    def log_prior(self, values: dict[str, float]) -> float:
+        """Log prior density up to a constant: 0 for uniform and log-uniform priors on the
+        search scale; a normal prior's log density."""
+        total = 0.0
+        for p in self.parameters:
+            if p.spec.prior == "normal":
+                total += float(stats.norm.logpdf(values[p.path], p.spec.mean, p.spec.sd))
+        return total
+
+    def curves(self, points: list[dict[str, float]], seeds: list[tuple[int, int]] | None = None
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Sizes and survivor counts of each point (all replications, all periods)."""
+        return self.simulator.counts(points, seeds or self.seeds)
+
+    def log_likelihood(self, sizes: np.ndarray, alive: np.ndarray) -> float:
+        """LL of the observed counts on the fitting periods given simulated counts."""
+        survival = pooled_survival(sizes, alive)[self.first:self.last + 1]
+        if survival[0] <= 0:
+            return -math.inf
+        floor = 0.5 / max(sizes.sum(), 1.0)
+        return cohort_log_likelihood(survival / survival[0],
+                                     self.observed_alive[self.first:self.last + 1], floor=floor)
+
+    def saturated_log_likelihood(self) -> float:
+        """LL of the observed counts given their own shares: the best any model can do."""
+        alive = self.observed_alive[self.first:self.last + 1]
+        return cohort_log_likelihood(alive / alive[0], alive)
+
+    def batch(self, points_u) -> np.ndarray:
+        """Objective values of several unit-cube points, simulated as one batch (in parallel
+        when the simulator has an executor)."""
+        points = [self.values(u) for u in points_u]
+        out = []
+        for point, (sizes, alive) in zip(points, self.curves(points), strict=True):
+            self.evaluations += 1
+            value = -self.log_likelihood(sizes, alive) - self.log_prior(point)
+            out.append(value if math.isfinite(value) else 1e12)
+            if value < self.best[0]:
+                self.best = (value, point)
+        progress = self.simulator.progress
+        if progress:
+            best = min(out)
+            at = ", ".join(f"{k.rsplit('.', 1)[-1]} {v:.4g}"
+                           for k, v in points[int(np.argmin(out))].items())
+            progress(f"evaluation {self.evaluations}: objective {best:.2f} at {at} "
+                     f"({self.simulator.simulations} simulations run, "
+                     f"{self.simulator.reused} reused)")
+        return np.array(out)
+
+    def __call__(self, u) -> float:
+        return float(self.batch([u])[0])

@@ -1,0 +1,388 @@
+"""Calibration files: the YAML schema, and loading with one-line errors.
+
+A calibration file names the base scenario, the observed data, how a simulated
+run maps to the data, the periods to fit and to hold out, the parameters to
+free and how to search them (``docs/calibration.md`` describes every key;
+``calibration/fader_hardie_regular.yaml`` is a commented example)::
+
+    scenario: fader_hardie_market.yaml       # relative to this file, or a mapping
+    data: {path: cohorts.csv, period_column: year, value_column: regular, size: 1000}
+    mapping: {firm: Focal, period: year, cohort_start: 1, cohort_end: 8}
+    fit_periods: [0, 3]
+    holdout_periods: [4, 7]
+    parameters:
+      behaviour.base_churn: {lower: 0.002, upper: 0.03, prior: log-uniform}
+    method: {seed: 1, replications: 2, max_evaluations: 60}
+
+Loading is as strict as for scenario files (:mod:`relsim.scenario`: safe YAML,
+unknown keys refused, no silent coercion) and every problem is a
+:class:`CalibrationError` whose message is one line,
+``FILE:LINE:COLUMN: field: what was expected``.  A parameter's bounds must lie
+inside the range its scenario field declares (:func:`relsim.config.parameter_table`);
+the fitting and held-out periods must lie in the data and, with the simulated
+cohort's acquisition weeks, inside the scenario's horizon.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from relsim.calibration.data import DataFileError, ObservedCohort, read_cohort_table
+from relsim.config import ModelConfig, apply_overrides, parameter_table
+from relsim.params import STEPS_PER_YEAR
+from relsim.scenario import (
+    Scenario,
+    ScenarioError,
+    format_validation_error,
+    load_scenario,
+    read_yaml,
+    validate_scenario,
+)
+
+PERIOD_WEEKS = {"week": 1, "quarter": STEPS_PER_YEAR // 4, "year": STEPS_PER_YEAR}
+"""Weeks (model steps) in one period of the observed data."""
+
+
+class CalibrationError(ScenarioError):
+    """A calibration file that cannot be used; the message is one line for the user."""
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataSpec(_Spec):
+    """The observed data: a CSV cohort retention table (relative to the calibration file)."""
+
+    path: str = Field(description="CSV file, relative to the calibration file")
+    kind: Literal["cohort_retention"] = Field(
+        "cohort_retention", description="what the table holds: the share of one cohort of new "
+        "customers still active after each period")
+    period_column: str = Field("period", description="column of the period numbers (0, 1, ...)")
+    value_column: str = Field("retention", description="column of the share still active")
+    cohort_column: str | None = Field(None, description="column naming the cohort, in a table "
+                                      "of several cohorts (long layout)")
+    cohort: str | None = Field(None, description="which cohort of cohort_column to fit")
+    size: int | None = Field(None, ge=1, description="customers in the cohort at period 0 "
+                             "(when the table has no size column)")
+    size_column: str | None = Field(None, description="column of the cohort size")
+
+    @model_validator(mode="after")
+    def _size_and_cohort_given(self) -> DataSpec:
+        if (self.size is None) == (self.size_column is None):
+            raise ValueError("size: give the cohort size as 'size' or 'size_column' (one of them)")
+        if (self.cohort_column is None) != (self.cohort is None):
+            raise ValueError("cohort: 'cohort_column' and 'cohort' go together")
+        return self
+
+
+class MappingSpec(_Spec):
+    """How a simulated run maps to the data: whose cohort, which acquisition weeks."""
+
+    firm: str | None = Field(None, description="firm whose cohort is observed (default: the "
+                             "scenario's focal firm)")
+    period: Literal["week", "quarter", "year"] = Field(
+        "year", description="length of one period of the data (a model step is a week)")
+    cohort_start: int = Field(1, ge=1, description="first week in which the simulated cohort's "
+                              "customers start their first relationship with the firm")
+    cohort_end: int = Field(1, ge=1, description="last such week (the cohort pools weeks "
+                            "cohort_start..cohort_end; each customer's age counts from its start)")
+
+    @model_validator(mode="after")
+    def _window(self) -> MappingSpec:
+        if self.cohort_end < self.cohort_start:
+            raise ValueError("cohort_end: must not be before cohort_start")
+        return self
+
+    @property
+    def period_weeks(self) -> int:
+        """Weeks in one period."""
+        return PERIOD_WEEKS[self.period]
+
+
+class ParameterSpec(_Spec):
+    """One freed scenario field: its search bounds and its prior."""
+
+    lower: float = Field(description="lowest value searched (inside the field's own range)")
+    upper: float = Field(description="highest value searched")
+    prior: Literal["uniform", "log-uniform", "normal"] = Field(
+        "uniform", description="prior on [lower, upper]; log-uniform also searches on the log "
+        "scale; normal (mean, sd) is truncated to the bounds")
+    mean: float | None = Field(None, description="mean of a normal prior")
+    sd: float | None = Field(None, gt=0, description="standard deviation of a normal prior")
+    start: float | None = Field(None, description="first point of the search (default: the "
+                                "middle of the bounds, on the prior's scale)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ParameterSpec:
+        if not (math.isfinite(self.lower) and math.isfinite(self.upper)):
+            raise ValueError("lower: bounds must be finite numbers")
+        if not self.lower < self.upper:
+            raise ValueError(f"upper: must be above lower ({self.lower:g}), got {self.upper:g}")
+        if self.prior == "log-uniform" and self.lower <= 0:
+            raise ValueError(f"lower: a log-uniform prior needs lower > 0, got {self.lower:g}")
+        if (self.prior == "normal") != (self.mean is not None and self.sd is not None):
+            raise ValueError("prior: 'mean' and 'sd' are given for, and only for, a normal prior")
+        if self.start is not None and not self.lower <= self.start <= self.upper:
+            raise ValueError(f"start: must lie in [{self.lower:g}, {self.upper:g}], "
+                             f"got {self.start:g}")
+        return self
+
+
+class MethodSpec(_Spec):
+    """How to search: seeds, replications, optimizer and ABC budgets."""
+
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="root seed of the simulations")
+    replications: int = Field(2, ge=1, le=1000, description="simulations per evaluation "
+                              "(common random numbers: replication r always uses the same seed)")
+    optimizer: Literal["nelder-mead", "differential-evolution"] = Field(
+        "nelder-mead", description="point fit: scipy's bounded Nelder-Mead (from 'starts' "
+        "points) or differential evolution")
+    max_evaluations: int = Field(80, ge=1, le=1_000_000,
+                                 description="most objective evaluations of the search")
+    starts: int = Field(1, ge=1, le=100, description="Nelder-Mead starts (the first at 'start' "
+                        "or the middle, the others a Latin hypercube)")
+    hessian_step: float = Field(0.05, gt=0, le=0.25, description="step of the finite-difference "
+                                "Hessian, as a share of each parameter's searched range")
+    band_draws: int = Field(20, ge=0, le=10_000, description="parameter draws simulated for the "
+                            "projection band of the point fit (0: no band)")
+    abc_population: int = Field(100, ge=5, le=100_000, description="ABC-SMC particles per "
+                                "generation")
+    abc_generations: int = Field(6, ge=1, le=100, description="ABC-SMC generations (the last "
+                                 "at temperature 1: the exact noise-aware posterior)")
+
+
+Period = Annotated[int, Field(ge=0, le=100_000)]
+
+
+class CalibrationFile(_Spec):
+    """A calibration file: what to fit, to which data, and how."""
+
+    name: str = Field("calibration", description="name used in the report")
+    description: str = Field("", description="what is calibrated and why")
+    scenario: str | dict[str, Any] = Field(description="base scenario: a file relative to the "
+                                           "calibration file, or the scenario inline")
+    data: DataSpec
+    mapping: MappingSpec = MappingSpec()
+    fit_periods: list[Period] = Field(min_length=2, max_length=2,
+                                      description="[first, last] period used for fitting")
+    holdout_periods: list[Period] | None = Field(None, min_length=2, max_length=2,
+                                                 description="[first, last] period projected "
+                                                 "and scored (none: no projection)")
+    parameters: dict[str, ParameterSpec] = Field(min_length=1, description="scenario fields "
+                                                 "to fit, by dotted path")
+    method: MethodSpec = MethodSpec()
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    """A freed scenario field with its search bounds, prior and declared range."""
+
+    path: str
+    spec: ParameterSpec
+    field_min: float | None
+    field_max: float | None
+
+    @property
+    def log_scale(self) -> bool:
+        """Searched on the log scale (log-uniform prior)."""
+        return self.spec.prior == "log-uniform"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A loaded, checked calibration: the file, its base scenario and the observed data."""
+
+    spec: CalibrationFile
+    scenario: Scenario
+    observed: ObservedCohort
+    parameters: tuple[FreeParameter, ...]
+    firm: str
+    source: Path | None
+
+    @property
+    def fit_range(self) -> tuple[int, int]:
+        """First and last fitted period."""
+        return self.spec.fit_periods[0], self.spec.fit_periods[1]
+
+    @property
+    def last_period(self) -> int:
+        """Last period simulated (fitted or held out)."""
+        return max(self.spec.fit_periods[1], (self.spec.holdout_periods or [0, 0])[1])
+
+    def horizon(self) -> int:
+        """Weeks a calibration run simulates: the cohort window plus the last period."""
+        m = self.spec.mapping
+        return m.cohort_end + self.last_period * m.period_weeks
+
+    def base_config(self) -> ModelConfig:
+        """The base scenario's model, run only as long as the calibration needs, without the
+        logs it does not read (neither changes the simulated cohort)."""
+        return apply_overrides(self.scenario.model_part(), {
+            "steps": self.horizon(), "record.transactions": False, "record.customers": False})
+
+    def config_at(self, values: dict[str, float], base: ModelConfig | None = None) -> ModelConfig:
+        """The model with the freed parameters at ``values`` (path -> value)."""
+        return apply_overrides(base or self.base_config(), values)
+
+
+# --------------------------------------------------------------------------- loading
+
+class _At:
+    """Turns a location in the calibration file into ``FILE:LINE:COLUMN: field:``."""
+
+    def __init__(self, source: str, positions: dict) -> None:
+        self.source, self.positions = source, positions
+
+    def error(self, loc: tuple, message: str) -> CalibrationError:
+        for k in range(len(loc), -1, -1):
+            if loc[:k] in self.positions:
+                line, column = self.positions[loc[:k]]
+                where = f"{self.source}:{line}:{column}"
+                break
+        else:
+            where = self.source
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        return CalibrationError(f"{where}: {field}: {message}")
+
+
+def numeric_fields(config: ModelConfig) -> dict[str, tuple[float | None, float | None, type]]:
+    """Every real-valued scenario field by dotted path (``behaviour.base_churn``,
+    ``firms.0.quality``) with its declared range and type, for ``config``'s firms and
+    segments (from :func:`relsim.config.parameter_table`)."""
+    out: dict[str, tuple[float | None, float | None, type]] = {}
+
+    def add(rows: list[dict], prefix: str, cls: type[BaseModel]) -> None:
+        for row in rows:
+            name = row["parameter"].rsplit(".", 1)[-1]
+            leaf_cls = cls
+            for part in row["parameter"].split(".")[:-1]:
+                leaf_cls = leaf_cls.model_fields[part].annotation
+            annotation = leaf_cls.model_fields[name].annotation
+            if annotation in (float, int, float | None):
+                out[prefix + row["parameter"]] = (row["min"], row["max"], annotation)
+
+    add(parameter_table(ModelConfig), "", ModelConfig)
+    for list_name in ("firms", "segments"):
+        items = getattr(config, list_name)
+        cls = type(items[0])
+        rows = parameter_table(cls)
+        for i in range(len(items)):
+            add(rows, f"{list_name}.{i}.", cls)
+    return out
+
+
+def _free_parameters(spec: CalibrationFile, config: ModelConfig, at: _At
+                     ) -> tuple[FreeParameter, ...]:
+    """Check each freed path against the scenario's fields and their declared ranges."""
+    fields = numeric_fields(config)
+    out = []
+    for path, p in spec.parameters.items():
+        loc = ("parameters", path)
+        if path not in fields:
+            close = difflib.get_close_matches(path, list(fields), n=1, cutoff=0.7)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise at.error(loc, f"unknown parameter: not a numeric field of the scenario "
+                           f"(a dotted path such as behaviour.base_churn or firms.0.quality)"
+                           f"{hint}")
+        lo, hi, kind = fields[path]
+        if kind is int:
+            raise at.error(loc, "is an integer field: calibration frees real-valued fields")
+        for bound in ("lower", "upper"):
+            value = getattr(p, bound)
+            if (lo is not None and value < lo) or (hi is not None and value > hi):
+                raise at.error(loc + (bound,), f"{value:g} is outside the field's range "
+                               f"[{'-inf' if lo is None else f'{lo:g}'}, "
+                               f"{'inf' if hi is None else f'{hi:g}'}]")
+        out.append(FreeParameter(path, p, lo, hi))
+    return tuple(out)
+
+
+def _base_scenario(spec: CalibrationFile, base_dir: Path, positions: dict, source: str,
+                   at: _At) -> Scenario:
+    """The base scenario: a file beside the calibration file, or the inline mapping."""
+    if isinstance(spec.scenario, str):
+        path = base_dir / spec.scenario
+        if not path.is_file():
+            raise at.error(("scenario",), f"scenario file not found: {path}")
+        return load_scenario(path)
+    inner = {k[1:]: v for k, v in positions.items() if k[:1] == ("scenario",)}
+    try:
+        return validate_scenario(spec.scenario, source, inner, base_dir=base_dir)
+    except ScenarioError as exc:  # positions are the file's; the field path is the scenario's
+        raise CalibrationError(str(exc).replace(": ", ": scenario.", 1)) from None
+
+
+def _check_periods(spec: CalibrationFile, scenario: Scenario, observed: ObservedCohort,
+                   at: _At) -> None:
+    """Fitting and held-out periods: ordered, in the data, inside the horizon."""
+    m = spec.mapping
+    last = int(observed.periods[-1])
+    for key in ("fit_periods", "holdout_periods"):
+        span = getattr(spec, key)
+        if span is None:
+            continue
+        first, end = span
+        if first > end:
+            raise at.error((key,), f"[first, last] must be in order, got [{first}, {end}]")
+        if end > last:
+            raise at.error((key,), f"period {end} is not in the data ({observed.source} "
+                           f"has periods 0..{last})")
+        weeks = m.cohort_end + end * m.period_weeks
+        if weeks > scenario.steps:
+            raise at.error((key,), f"period {end} ends in week {weeks} (cohort_end "
+                           f"{m.cohort_end} + {end} x {m.period_weeks} weeks), beyond the "
+                           f"scenario's horizon of {scenario.steps} steps")
+    if spec.fit_periods[1] - spec.fit_periods[0] < 1:
+        raise at.error(("fit_periods",), "fit at least two periods (a cohort's size and one "
+                       "count after it)")
+    if spec.holdout_periods and spec.holdout_periods[0] <= spec.fit_periods[1]:
+        raise at.error(("holdout_periods",), f"held-out periods must come after the last "
+                       f"fitted period ({spec.fit_periods[1]})")
+
+
+def validate_calibration(data: Any, source: str, positions: dict | None = None,
+                         base_dir: Path | None = None) -> Calibration:
+    """Validate parsed YAML as a calibration: schema, base scenario, parameters, data file
+    and periods, in that order; the first problem is a one-line CalibrationError."""
+    positions = positions or {}
+    at = _At(source, positions)
+    if not isinstance(data, dict):
+        raise at.error((), f"expected a mapping of calibration settings, got "
+                       f"{type(data).__name__}")
+    try:
+        spec = CalibrationFile.model_validate(data, strict=True)
+    except ValidationError as exc:
+        raise CalibrationError(format_validation_error(exc, source, positions)) from None
+    base_dir = base_dir or Path.cwd()
+    scenario = _base_scenario(spec, base_dir, positions, source, at)
+    firm = spec.mapping.firm or scenario.focal()
+    names = [f.name for f in scenario.firms]
+    if firm not in names:
+        raise at.error(("mapping", "firm"), f"expected the name of a firm of the scenario "
+                       f"({', '.join(names)}), got {firm!r}")
+    parameters = _free_parameters(spec, scenario.model_part(), at)
+    data_file = base_dir / spec.data.path
+    if not data_file.is_file():
+        raise at.error(("data", "path"), f"data file not found: {data_file}")
+    try:
+        observed = read_cohort_table(data_file, spec.data)
+    except DataFileError as exc:
+        raise CalibrationError(str(exc)) from None
+    _check_periods(spec, scenario, observed, at)
+    return Calibration(spec=spec, scenario=scenario, observed=observed, parameters=parameters,
+                       firm=firm, source=None)
+
+
+def load_calibration(path: str | Path) -> Calibration:
+    """Read, parse and validate a calibration file (paths in it relative to its folder)."""
+    data, positions = read_yaml(path)
+    calibration = validate_calibration(data, str(path), positions,
+                                       base_dir=Path(path).resolve().parent)
+    return Calibration(**{**calibration.__dict__, "source": Path(path).resolve()})

@@ -1,0 +1,172 @@
+"""Calibration end to end on data relsim generates itself: determinism, recovery, CLI.
+
+The "observed" cohort is simulated at known parameter values with a seed the
+calibration never uses; fitting it back must find the known values inside the
+stated 95% intervals (point fit: Hessian; ABC: posterior), and those intervals
+must be informative (much narrower than the searched range).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pytest
+import yaml
+
+from relsim.calibration import calibrate, load_calibration
+from relsim.calibration.cli import add_parser, command_calibrate
+from relsim.calibration.objective import Objective, Simulator, simulate_cohort
+from relsim.config import ModelConfig, apply_overrides
+from relsim.scenario import load_scenario
+
+TRUE_BASE_CHURN = 0.03
+SCENARIO = {"n_customers": 1200, "steps": 24,
+            "adoption": {"initial_customer_share": 0.0, "p_per_year": 5.0},
+            "firms": [{"name": "A"}, {"name": "B", "quality": 0.65, "price": 0.9,
+                                      "promise": 0.75}]}
+"""A small two-firm market, every behavioural mechanism on; weeks 1-4 acquire the cohort."""
+
+
+def observed_cohort(customers: int, periods: int, seed: int = 987_654
+                    ) -> tuple[int, np.ndarray]:
+    """Firm A's cohort of weeks 1-4 at the known base churn, in a market of ``customers``:
+    its size and weekly survivors."""
+    config = apply_overrides(ModelConfig.model_validate(SCENARIO),
+                             {"behaviour.base_churn": TRUE_BASE_CHURN,
+                              "n_customers": customers})
+    return simulate_cohort(config, seed, 0, "A", 1, 4, tuple(range(periods + 1)))
+
+
+def write_calibration(folder, method: dict | None = None, *, customers: int = 1200,
+                      fit: int = 14, periods: int = 20) -> str:
+    """A calibration of base_churn to relsim's own cohort (weekly periods 0..fit fitted,
+    the rest held out); the scenario has SCENARIO's 1,200 customers, the data come from a
+    market of ``customers``."""
+    size, alive = observed_cohort(customers, periods)
+    rows = "\n".join(f"{t},{a / size:.6f}" for t, a in enumerate(alive))
+    (folder / "cohort.csv").write_text(f"week,retention\n{rows}\n")
+    spec = {"name": "recovery", "scenario": {**SCENARIO, "steps": 4 + periods},
+            "data": {"path": "cohort.csv", "period_column": "week", "size": int(size)},
+            "mapping": {"firm": "A", "period": "week", "cohort_start": 1, "cohort_end": 4},
+            "fit_periods": [0, fit], "holdout_periods": [fit + 1, periods],
+            "parameters": {"behaviour.base_churn": {"lower": 0.005, "upper": 0.12,
+                                                    "prior": "log-uniform"}},
+            "method": {"seed": 3, "replications": 2, "max_evaluations": 12, "band_draws": 4,
+                       **(method or {})}}
+    path = folder / "recovery.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return str(path)
+
+
+def objective_at(path: str, u: float) -> float:
+    calibration = load_calibration(path)
+    return Objective(calibration, Simulator(calibration))([u])
+
+
+def test_objective_is_deterministic_for_a_fixed_seed(tmp_path):
+    path = write_calibration(tmp_path)
+    first, again = objective_at(path, 0.4), objective_at(path, 0.4)
+    assert first == again
+    other_seed = write_calibration(tmp_path, {"seed": 4})
+    assert objective_at(other_seed, 0.4) != first  # the seed matters
+
+
+def test_objective_is_lowest_near_the_value_that_generated_the_data(tmp_path):
+    path = write_calibration(tmp_path)
+    calibration = load_calibration(path)
+    objective = Objective(calibration, Simulator(calibration))
+    true_u = objective.unit({"behaviour.base_churn": TRUE_BASE_CHURN})[0]
+    values = objective.batch([[true_u - 0.3], [true_u], [true_u + 0.3]])
+    assert values[1] < values[0] and values[1] < values[2]
+
+
+def test_rerun_with_the_cache_reuses_every_simulation_and_gives_the_same_fit(tmp_path):
+    path = write_calibration(tmp_path, {"max_evaluations": 6, "band_draws": 0})
+    first = calibrate(path, cache_dir=tmp_path / "cache")
+    again = calibrate(path, cache_dir=tmp_path / "cache")
+    assert first.cost["simulations"] > 0
+    assert again.cost["simulations"] == 0
+    assert again.cost["simulations_reused"] >= first.cost["simulations"]
+    assert again.parameters.equals(first.parameters)
+
+
+def test_worker_processes_give_the_same_objective_as_one_process(tmp_path):
+    calibration = load_calibration(write_calibration(tmp_path))
+    points = [[0.3], [0.6]]
+    serial = Objective(calibration, Simulator(calibration)).batch(points)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parallel = Objective(calibration, Simulator(calibration, executor=pool)).batch(points)
+    assert np.array_equal(serial, parallel)
+
+
+def test_point_fit_recovers_the_known_base_churn_within_its_interval(tmp_path):
+    result = calibrate(write_calibration(tmp_path))
+    row = result.parameters.set_index("parameter").loc["behaviour.base_churn"]
+    assert row["lower95"] <= TRUE_BASE_CHURN <= row["upper95"]
+    assert abs(row["estimate"] - TRUE_BASE_CHURN) <= 3 * row["se"]
+    assert row["upper95"] / row["lower95"] < 3.0  # informative: the range searched spans 24
+    assert result.cost["simulations"] > 0 and result.cost["wall_seconds"] >= 0
+    assert set(result.mae["model"]) == {"relsim", "sbg"}
+    assert list(result.projection["period"]) == list(range(15, 21))
+
+
+@pytest.mark.slow  # a few hundred small simulations: about 25 s on an idle 2-core machine
+def test_abc_posterior_interval_holds_the_known_base_churn(tmp_path):
+    pytest.importorskip("pyabc")
+    # observed: a market of 300 (a cohort of about 60), simulated: 1,200 customers (about
+    # 240), so that the simulation noise is small beside the data's and pyabc's stochastic
+    # acceptor accepts often; ten weekly counts fitted
+    path = write_calibration(tmp_path, {"replications": 1, "abc_population": 20,
+                                        "abc_generations": 2}, customers=300, fit=10,
+                             periods=13)
+    result = calibrate(path, method="abc", cache_dir=tmp_path / "cache")
+    row = result.parameters.set_index("parameter").loc["behaviour.base_churn"]
+    assert row["lower95"] <= TRUE_BASE_CHURN <= row["upper95"]
+    # informative: the prior's own 95% interval spans a factor of 20
+    assert row["upper95"] / row["lower95"] < 8.0
+    band = result.projection[["relsim_lower", "relsim_upper"]].to_numpy()
+    assert np.all(band[:, 0] <= band[:, 1])
+    out = result.write(tmp_path / "out")
+    assert (out / "plots" / "posterior_pairs.png").is_file()
+    assert "posterior mean" in (out / "report.md").read_text()
+
+
+def test_cli_writes_report_tables_and_a_fitted_scenario_that_relsim_run_accepts(
+        tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    out = tmp_path / "out"
+    args = parser.parse_args(["calibrate", write_calibration(tmp_path), "--out", str(out),
+                              "--quiet"])
+    assert command_calibrate(args) == 0
+    for name in ("report.md", "report.html", "parameters.csv", "fit.csv", "projection.csv",
+                 "sbg.csv", "mae.csv", "summary.json", "scenario.yaml", "plots/retention.png"):
+        assert (out / name).is_file(), name
+    assert not (tmp_path / ".out.partial").exists()
+    fitted = load_scenario(out / "scenario.yaml")
+    summary = json.loads((out / "summary.json").read_text())
+    estimate = float(np.genfromtxt(out / "parameters.csv", delimiter=",", names=True,
+                                   dtype=None, encoding="utf-8")["estimate"])
+    assert fitted.behaviour.base_churn == pytest.approx(estimate)
+    assert fitted.n_customers == SCENARIO["n_customers"]
+    assert summary["cost"]["simulations"] > 0
+    printed = capsys.readouterr().out
+    assert "MAE relsim" in printed and "simulations" in printed
+    # a second run into the same folder refuses without --overwrite, one line, status 2
+    assert command_calibrate(args) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # starts a local Dask cluster
+def test_dask_scheduler_gives_the_same_point_fit_as_one_process(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    path = write_calibration(tmp_path, {"max_evaluations": 6, "band_draws": 2})
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        on_dask = calibrate(path, scheduler=cluster.scheduler_address)
+    assert on_dask.parameters.equals(calibrate(path).parameters)
+    assert on_dask.cost["scheduler"] == cluster.scheduler_address
