@@ -41,7 +41,7 @@ from relsim.rules import (
     trust,
     word_of_mouth,
 )
-from relsim.stages import ACTIVE_STAGES, EXPLORATION, Stage, is_active
+from relsim.stages import ACTIVE_STAGES, Stage, is_active
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
@@ -101,7 +101,7 @@ def random_inputs(n: int = 500) -> dict[str, np.ndarray]:
 
 def test_scalar_rules_are_relsim_rules() -> None:
     x = random_inputs()
-    s, s2, s3, gap, flag = x["score"], x["score2"], x["score3"], x["gap"], x["flag"]
+    _, s2, s3, gap, flag = x["score"], x["score2"], x["score3"], x["gap"], x["flag"]
     pairs = [
         (elementwise(naive_mesa.experienced_quality, s2, 0.1 * s3, x["z"]),
          satisfaction.experienced_quality(s2, 0.1 * s3, x["z"])),
@@ -140,7 +140,7 @@ def test_scalar_rules_are_relsim_rules() -> None:
 def test_scalar_rules_of_the_full_model_are_relsim_rules() -> None:
     """Adoption, complaints, fairness, dependence and lifecycle rules (``rules="full"``)."""
     x = random_inputs()
-    s, s2, s3, gap, flag = x["score"], x["score2"], x["score3"], x["gap"], x["flag"]
+    _, s2, s3, gap, flag = x["score"], x["score2"], x["score3"], x["gap"], x["flag"]
     rng = np.random.default_rng(11)
     n = s2.size
     share = rng.uniform(0, 1, n)

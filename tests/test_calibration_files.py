@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from relsim.calibration import CalibrationError, load_calibration
-from relsim.calibration.cli import add_parser, command_calibrate
+from relsim.cli import main
 from relsim.scenario import ScenarioError
 
 HERE = Path(__file__).parent
@@ -45,10 +44,8 @@ def test_bad_calibration_gets_a_one_line_error_naming_file_line_and_field(path):
 @pytest.mark.parametrize("path", BAD[:3], ids=[p.stem for p in BAD[:3]])
 def test_cli_answers_a_bad_calibration_with_status_2_one_line_and_nothing_written(
         path, tmp_path, capsys):
-    parser = argparse.ArgumentParser()
-    add_parser(parser.add_subparsers())
     out = tmp_path / "out"
-    status = command_calibrate(parser.parse_args(["calibrate", str(path), "--out", str(out)]))
+    status = main(["calibrate", str(path), "--out", str(out)])
     err = capsys.readouterr().err
     assert status == 2
     assert err.startswith("error: ") and err.count("\n") == 1

@@ -8,7 +8,6 @@ must be informative (much narrower than the searched range).
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -18,9 +17,10 @@ import pytest
 import yaml
 
 from relsim.calibration import calibrate, load_calibration
-from relsim.calibration.cli import add_parser, command_calibrate
 from relsim.calibration.objective import Objective, Simulator, simulate_cohort
-from relsim.config import ModelConfig, apply_overrides
+from relsim.cli import main
+from relsim.config import ModelConfig
+from relsim.overrides import apply_overrides
 from relsim.scenario import load_scenario
 
 TRUE_BASE_CHURN = 0.03
@@ -137,12 +137,9 @@ def test_abc_posterior_interval_holds_the_known_base_churn(tmp_path):
 
 def test_cli_writes_report_tables_and_a_fitted_scenario_that_relsim_run_accepts(
         tmp_path, capsys):
-    parser = argparse.ArgumentParser()
-    add_parser(parser.add_subparsers())
     out = tmp_path / "out"
-    args = parser.parse_args(["calibrate", write_calibration(tmp_path), "--out", str(out),
-                              "--quiet"])
-    assert command_calibrate(args) == 0
+    args = ["calibrate", write_calibration(tmp_path), "--out", str(out), "--quiet"]
+    assert main(args) == 0
     for name in ("report.md", "report.html", "parameters.csv", "fit.csv", "projection.csv",
                  "sbg.csv", "mae.csv", "summary.json", "scenario.yaml", "plots/retention.png"):
         assert (out / name).is_file(), name
@@ -157,7 +154,7 @@ def test_cli_writes_report_tables_and_a_fitted_scenario_that_relsim_run_accepts(
     printed = capsys.readouterr().out
     assert "MAE relsim" in printed and "simulations" in printed
     # a second run into the same folder refuses without --overwrite, one line, status 2
-    assert command_calibrate(args) == 2
+    assert main(args) == 2
     assert "already exists" in capsys.readouterr().err
 
 

@@ -22,6 +22,7 @@ from relsim.experiments.runner import run
 from relsim.experiments.schema import ExperimentError
 from relsim.experiments.worker import KEYS, Task, run_batch
 from relsim.outputs import OutputError
+from relsim.pool import SchedulerError
 from relsim.runs import replication_seed
 
 TINY = """name: tiny
@@ -105,12 +106,12 @@ def test_batched_outcomes_equal_outcomes_computed_unit_by_unit(tmp_path):
 
 def test_an_unreachable_scheduler_is_a_one_line_error_and_writes_nothing(tmp_path,
                                                                           monkeypatch):
-    from relsim.experiments import runner
+    from relsim import pool
 
-    monkeypatch.setattr(runner, "CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(pool, "CONNECT_TIMEOUT", 1.0)
     experiment = tiny(tmp_path)
     start = time.monotonic()
-    with pytest.raises(ExperimentError, match="cannot reach a Dask scheduler"):
+    with pytest.raises(SchedulerError, match="cannot reach a Dask scheduler"):
         run(experiment, tmp_path / "out", scheduler="tcp://127.0.0.1:9", progress=False)
     assert time.monotonic() - start < 30
     assert not (tmp_path / "out").exists()

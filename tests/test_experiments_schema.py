@@ -10,9 +10,9 @@ import pytest
 from relsim.experiments import loading, schema
 from relsim.experiments.cli import add_parsers, command_sweep
 from relsim.experiments.designs import sample as sample_design
-from relsim.experiments.fields import FieldLookupError, lookup
 from relsim.experiments.loading import load_experiment
 from relsim.experiments.schema import ExperimentError
+from relsim.fields import FieldLookupError, lookup
 
 HERE = Path(__file__).parent
 BAD = sorted((HERE / "bad_experiments").glob("*.yaml"))

@@ -41,7 +41,7 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from relsim.config import SEGMENT_PRESETS, ModelConfig, SegmentConfig
-from relsim.params import Section, field_bounds
+from relsim.params import Section
 from relsim.validation import error_message
 from relsim.yamlio import InputError, dotted
 
@@ -225,49 +225,3 @@ def apply_overrides(config: ModelConfig, overrides: Mapping[str, Any]) -> ModelC
         more = len(exc.errors()) - 1
         raise ParameterError(f"{dotted(loc) or '(top level)'}: {msg}"
                              f"{f' [and {more} more]' if more else ''}") from None
-
-
-# --------------------------------------------------------------------------- describing
-
-@dataclass(frozen=True)
-class ParameterInfo:
-    """What a path names in a configuration: its declaration and its current value."""
-
-    path: tuple[str, ...]
-    annotation: Any
-    default: Any
-    lo: float | None
-    hi: float | None
-    unit: str
-    doc: str
-    value: Any
-
-
-def describe(config: BaseModel, key: str) -> ParameterInfo:
-    """The declaration (type, bounds, unit, doc) and current value of the parameter at
-    ``key`` in ``config`` (a list entry is looked up in the configuration's own list, so a
-    policy's fields follow its kind).  Raises UnknownParameter for a path that names no
-    parameter."""
-    path = resolve_key(key)
-    node: Any = config
-    for depth, part in enumerate(path):
-        here = ".".join(path[:depth]) or "the configuration"
-        if isinstance(node, list):
-            if not (part.isdigit() and int(part) < len(node)):
-                raise UnknownParameter(f"{key}: {here} has no entry {part!r}")
-            node = node[int(part)]
-            continue
-        if not isinstance(node, BaseModel) or part not in type(node).model_fields:
-            names = list(type(node).model_fields) if isinstance(node, BaseModel) else []
-            close = difflib.get_close_matches(part, names, n=1)
-            raise UnknownParameter(f"{key}: {here} has no parameter {part!r}"
-                                   f"{'; did you mean ' + repr(close[0]) + '?' if close else ''}")
-        if depth == len(path) - 1:
-            field = type(node).model_fields[part]
-            lo, hi = field_bounds(field)
-            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-            return ParameterInfo(path, field.annotation, field.default, lo, hi,
-                                 extra.get("unit", ""), field.description or "",
-                                 getattr(node, part))
-        node = getattr(node, part)
-    raise UnknownParameter(f"{key}: names a section, not a parameter")

@@ -1,4 +1,5 @@
-"""Local worker processes for the runners (comparisons and sweeps).
+"""Where runs go: local worker processes or a Dask cluster, for every runner (comparisons,
+sweeps, calibrations).
 
 A pool's processes are spawned with Ctrl-C ignored (the parent handles it and stops
 them, :func:`stop_pool`), end on SIGTERM, and exit when the parent dies, even by
@@ -9,6 +10,8 @@ process id), so ``relsim run ... | tee`` never hangs on orphaned workers.
 from __future__ import annotations
 
 import ctypes
+import importlib.util
+import logging
 import multiprocessing
 import os
 import signal
@@ -16,8 +19,10 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
+
+from relsim.inputs import InputError
 
 PR_SET_PDEATHSIG = 1
 """Linux prctl option: the signal a process gets when its parent dies."""
@@ -96,3 +101,65 @@ def stop_pool(executor: ProcessPoolExecutor, timeout: float = 5.0) -> None:
     writer = getattr(results, "_writer", None)
     if writer is not None:
         writer.close()
+
+
+# --------------------------------------------------------------------------- executors
+
+CONNECT_TIMEOUT = 5.0
+"""Seconds to wait for a Dask scheduler before giving up."""
+DASK_EXTRA = "pip install 'relsim[experiments]'"
+
+
+class SchedulerError(InputError):
+    """A Dask scheduler that cannot be used (not installed, unreachable); one line."""
+
+
+def dask_client(scheduler: str, workers: int, stack: ExitStack):
+    """A Dask client: of a ``LocalCluster`` of ``workers`` processes (``scheduler="local"``)
+    or connected to the scheduler at ``scheduler``; closed when ``stack`` closes.  An
+    unreachable scheduler is a :class:`SchedulerError`."""
+    if importlib.util.find_spec("distributed") is None:
+        raise SchedulerError(f"--scheduler needs the distributed package: {DASK_EXTRA}")
+    from distributed import Client, LocalCluster
+
+    if scheduler == "local":
+        cluster = stack.enter_context(LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.ERROR))
+        return stack.enter_context(Client(cluster))
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise SchedulerError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
+                             f"within {CONNECT_TIMEOUT:g} s ({reason})") from None
+    return stack.enter_context(client)
+
+
+@contextmanager
+def executor_for(workers: int, scheduler: str | None = None,
+                 executor: Executor | None = None) -> Iterator[tuple[Executor | None, int]]:
+    """The executor runs go to and its number of workers: ``executor`` if given (left
+    running), a Dask cluster (``scheduler``: an address, or ``"local"`` for a LocalCluster of
+    ``workers`` processes), a local pool of ``workers`` processes booted with Ctrl-C ignored
+    and stopped at once on an exception, or None (run in this process) for one worker."""
+    with ExitStack() as stack:
+        if executor is not None:
+            yield executor, workers
+        elif scheduler is not None:
+            client = dask_client(scheduler, workers, stack)
+            count = sum(client.nthreads().values()) or workers
+            yield client.get_executor(pure=False), count
+        elif workers > 1:
+            pool = process_pool(workers)
+            with sigint_ignored():  # the workers boot with Ctrl-C ignored (the parent's)
+                for started in [pool.submit(int) for _ in range(workers)]:
+                    started.result()
+            try:
+                yield pool, workers
+            except BaseException:
+                stop_pool(pool)
+                raise
+            pool.shutdown(wait=True)
+        else:
+            yield None, 1

@@ -48,7 +48,7 @@ from scipy import stats
 
 from relsim.calibration.objective import Objective, Simulator, pooled_survival
 from relsim.calibration.schema import Calibration, CalibrationError, FreeParameter
-from relsim.run import replication_seed
+from relsim.runs import replication_seed
 
 INSTALL_HINT = "ABC needs pyabc: pip install 'relsim[calibrate]'"
 
@@ -190,7 +190,7 @@ def fit_abc(objective: Objective, *, workers: int = 1, scheduler: str | None = N
                                   for i, p in enumerate(calibration.parameters)})
     kernel = pyabc.distance.FunctionKernel(AbcKernel(objective), ret_scale=SCALE_LOG,
                                            pdf_max=objective.saturated_log_likelihood())
-    cache = str(objective.simulator.cache_dir) if objective.simulator.cache_dir else None
+    cache = str(objective.simulator.cache.directory) if objective.simulator.cache else None
     sampler, client = _sampler(workers, scheduler)
     try:
         with _numpy_global_seed(method.seed):

@@ -1,43 +1,37 @@
 """``relsim calibrate FILE --out DIR``: the calibration command.
 
     relsim calibrate FILE --out DIR [--method point|abc] [--workers N]
-                     [--scheduler ADDRESS] [--overwrite] [--quiet]
+                     [--scheduler ADDRESS] [--overwrite] [-q] [-v]
 
 Loads and checks the calibration file (a bad file: one line on stderr, exit 2,
 nothing written), runs the calibration, prints the fitted parameters, both
 models' mean absolute errors and the cost, and writes the result folder
 (:mod:`relsim.calibration.report`).
 
-It works in ``.DIR.partial/`` beside DIR: ``simulations/`` keeps each finished
-simulation (a small JSON file named by a hash of its configuration and seed)
-and ``abc.db`` pyabc's history.  DIR appears only when complete; then the
-partial folder is deleted.  After Ctrl-C (exit 130) the partial folder stays,
-and running the same command again reuses every finished simulation: the
-point fit's search is deterministic, so it replays its path from the cache and
-goes on from where it stopped (ABC on one process too; with several, pyabc's
-workers draw other particles).  An existing DIR is replaced only with
-``--overwrite``.
+DIR is claimed like every relsim output (:mod:`relsim.outputs`: never the working
+or home directory or an input; one relsim per DIR; ``--overwrite`` replaces only a
+directory relsim wrote).  The work happens in ``.DIR.partial/`` (private to the
+user): ``simulations/`` keeps each finished simulation (a small JSON file named by a
+hash of its configuration and seed) and ``abc.db`` pyabc's history.  DIR appears
+only when complete; then the partial folder is deleted.  After Ctrl-C (exit 130) the
+partial folder stays, and running the same command again reuses every finished
+simulation: the point fit's search is deterministic, so it replays its path from the
+cache and goes on from where it stopped (ABC on one process too; with several,
+pyabc's workers draw other particles).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
+import importlib.util
 import sys
-from pathlib import Path
 
 from relsim.calibration.result import METHODS, calibrate
 from relsim.calibration.schema import load_calibration
-from relsim.scenario import ScenarioError
+from relsim.cli import EXIT_INTERRUPTED, UsageError
+from relsim.outputs import claim_output
 
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
 MAX_WORKERS = 1024
-
-
-class CalibrateUsageError(Exception):
-    """Bad command-line input for ``relsim calibrate``; the message is one line."""
 
 
 def _workers(text: str) -> int:
@@ -66,21 +60,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="local worker processes for the simulations (default 1)")
     parser.add_argument("--scheduler", help="address of a Dask scheduler to run the "
                         "simulations on (e.g. tcp://host:8786)")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing DIR")
-    parser.add_argument("--quiet", action="store_true", help="no progress messages")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace DIR if relsim wrote it (it holds .relsim-output.json)")
     parser.set_defaults(handler=command_calibrate)
     return parser
-
-
-def _output_dir(out: str, overwrite: bool) -> Path:
-    path = Path(os.path.abspath(out))
-    if not path.name:
-        raise CalibrateUsageError(f"relsim calibrate: --out {path} cannot be an output "
-                                  "directory")
-    if (path.exists() or path.is_symlink()) and not overwrite:
-        raise CalibrateUsageError(f"relsim calibrate: --out {path} already exists (use "
-                                  "--overwrite to replace it)")
-    return path
 
 
 def _print_result(result) -> None:
@@ -100,41 +83,35 @@ def _print_result(result) -> None:
 
 
 def command_calibrate(args: argparse.Namespace) -> int:
-    """Run ``relsim calibrate``; returns the exit status (2: bad input, one line on
-    stderr; 130: interrupted, finished simulations kept)."""
-    try:
-        calibration = load_calibration(args.calibration)
-        out = _output_dir(args.out, args.overwrite)
-        if args.method == "abc":
-            import importlib.util
+    """Run ``relsim calibrate``; returns the exit status (bad input raises a one-line
+    InputError, which the command line turns into exit 2; 130: interrupted, finished
+    simulations kept)."""
+    from relsim.calibration.report import write_files
 
-            if importlib.util.find_spec("pyabc") is None:
-                raise CalibrateUsageError("relsim calibrate --method abc needs pyabc: pip "
-                                          "install 'relsim[calibrate]'")
-    except (ScenarioError, CalibrateUsageError) as exc:
-        print("error: " + " ".join(str(exc).splitlines()), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    partial = out.with_name(f".{out.name}.partial")
+    calibration = load_calibration(args.calibration)
+    if args.method == "abc" and importlib.util.find_spec("pyabc") is None:
+        raise UsageError("relsim calibrate --method abc needs pyabc: pip install "
+                         "'relsim[calibrate]'")
+    inputs = [p for p in (calibration.source, calibration.data_path,
+                          calibration.scenario_path) if p]
 
     def progress(message: str) -> None:
         print(f"  {message}", file=sys.stderr, flush=True)
 
-    try:
-        partial.mkdir(parents=True, exist_ok=True)
-        result = calibrate(calibration, args.method, workers=args.workers,
-                           scheduler=args.scheduler, cache_dir=partial / "simulations",
-                           progress=None if args.quiet else progress)
-        from relsim.calibration.report import write_result
-
-        write_result(result, out, overwrite=args.overwrite)
-    except KeyboardInterrupt:
-        print(f"interrupted: finished simulations are kept in {partial}; run the same "
-              "command again to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except ScenarioError as exc:  # e.g. an unreachable --scheduler
-        print("error: " + " ".join(str(exc).splitlines()), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    shutil.rmtree(partial, ignore_errors=True)
+    with claim_output(args.out, overwrite=args.overwrite, inputs=inputs,
+                      command="relsim calibrate") as claim:
+        try:
+            result = calibrate(calibration, args.method, workers=args.workers,
+                               scheduler=args.scheduler,
+                               cache_dir=claim.private_directory("simulations"),
+                               progress=None if args.quiet else progress)
+            staged = claim.staging("result")
+            write_files(result, staged)
+            claim.publish(staged)
+        except KeyboardInterrupt:
+            print(f"interrupted: finished simulations are kept in {claim.partial}; run the "
+                  "same command again to resume", file=sys.stderr)
+            return EXIT_INTERRUPTED
     _print_result(result)
-    print(f"wrote the calibration report, tables and fitted scenario to {out}")
+    print(f"wrote the calibration report, tables and fitted scenario to {claim.path}")
     return 0

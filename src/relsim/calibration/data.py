@@ -29,6 +29,7 @@ share 1); shares lie in [0, 1] and never rise.  A problem is a
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,11 +37,15 @@ from typing import Any
 
 import numpy as np
 
+from relsim.inputs import InputError, decode_text, read_regular_file
+
+MAX_BYTES = 16 * 2**20
+"""Largest data file read (bytes)."""
 MAX_ROWS = 100_000
 """Most data rows read from a table."""
 
 
-class DataFileError(ValueError):
+class DataFileError(InputError):
     """A data file that cannot be used; the message is one line for the user."""
 
 
@@ -76,13 +81,12 @@ def read_cohort_table(path: Path, spec: Any) -> ObservedCohort:
     the CSV file ``path``."""
     source = str(path)
     try:
-        with open(path, newline="", encoding="utf-8-sig") as stream:
-            rows = list(csv.reader(stream))
-    except FileNotFoundError:
-        raise DataFileError(f"{source}: data file not found") from None
-    except UnicodeDecodeError as exc:
-        raise DataFileError(f"{source}: not UTF-8 text ({exc.reason})") from None
-    except (OSError, csv.Error) as exc:
+        text = decode_text(read_regular_file(path, max_bytes=MAX_BYTES, what="data file"),
+                           source)
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except InputError as exc:
+        raise DataFileError(str(exc)) from None
+    except csv.Error as exc:
         raise DataFileError(f"{source}: cannot read the CSV file: {exc}") from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise DataFileError(f"{source}:1: empty file: expected a header line of column names")

@@ -33,7 +33,7 @@ simulated customer, so a period without simulated churners is unlikely, not
 impossible.
 
 Common random numbers: replication ``r`` of every evaluation runs with seed
-``relsim.run.replication_seed(method.seed, r)``, so the objective is a
+``relsim.runs.replication_seed(method.seed, r)``, so the objective is a
 deterministic function of the parameters, and two nearby points see the same
 luck: their difference comes from the parameters.  (The churn proneness draw
 of heterogeneous customers uses numpy's rejection beta sampler, so a change
@@ -57,11 +57,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from relsim.calibration.fileio import atomic_write_text
 from relsim.calibration.sbg import cohort_log_likelihood
 from relsim.calibration.schema import Calibration, FreeParameter
 from relsim.config import ModelConfig
-from relsim.run import replication_seed, run_one
+from relsim.outputs import TableCache
+from relsim.runs import replication_seed, run_one
 
 
 def cohort_counts(relationships: pd.DataFrame, firm: str, first_week: int, last_week: int,
@@ -104,10 +104,11 @@ class Simulator:
     executor (local processes or Dask), a memory and disk cache, and a count of runs.
 
     A point is a mapping path -> value of the freed parameters; replication ``r`` of any
-    point runs with seed ``replication_seed(seed, r)``.  The disk cache (``cache_dir``)
-    keeps each finished run's counts as a small JSON file named by a hash of the
-    configuration, seed and mapping, so an interrupted calibration run again with the
-    same file reuses its simulations.
+    point runs with seed ``replication_seed(seed, r)``.  The disk cache (``cache_dir``, a
+    verified :class:`relsim.outputs.TableCache`: an entry whose manifest does not verify is
+    run again) keeps each finished run's counts under a hash of the configuration, seed
+    and mapping, so an interrupted calibration run again with the same file reuses its
+    simulations.
     """
 
     def __init__(self, calibration: Calibration, *, executor: Executor | None = None,
@@ -115,7 +116,7 @@ class Simulator:
                  progress: Callable[[str], None] | None = None) -> None:
         self.calibration = calibration
         self.executor = executor
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.cache = TableCache(cache_dir) if cache_dir is not None else None
         self.progress = progress
         self.base = calibration.base_config()
         m = calibration.spec.mapping
@@ -137,20 +138,17 @@ class Simulator:
     def _cached(self, key: str) -> tuple[int, np.ndarray] | None:
         if key in self._memory:
             return self._memory[key]
-        if self.cache_dir is not None:
-            file = self.cache_dir / f"{key}.json"
-            if file.is_file():
-                data = json.loads(file.read_text())
-                self._memory[key] = (int(data["size"]), np.asarray(data["alive"]))
-                return self._memory[key]
+        tables = self.cache.get(key) if self.cache is not None else None
+        if tables is not None and set(tables) == {"counts"}:
+            counts = tables["counts"]
+            self._memory[key] = (int(counts["size"].iloc[0]), counts["alive"].to_numpy())
+            return self._memory[key]
         return None
 
     def _store(self, key: str, size: int, alive: np.ndarray) -> None:
         self._memory[key] = (size, alive)
-        if self.cache_dir is not None:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.cache_dir / f"{key}.json",
-                              json.dumps({"size": size, "alive": alive.tolist()}))
+        if self.cache is not None:
+            self.cache.put(key, {"counts": pd.DataFrame({"size": size, "alive": alive})})
 
     def counts(self, points: list[dict[str, float]], seeds: list[tuple[int, int]]
                ) -> list[tuple[np.ndarray, np.ndarray]]:

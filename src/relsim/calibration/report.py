@@ -17,25 +17,21 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from relsim.calibration.fileio import atomic_write_text
+from relsim.outputs import atomic_path, atomic_write, claim_output
 from relsim.report.render import to_html, to_markdown
-
-if TYPE_CHECKING:
-    from relsim.calibration.result import CalibrationResult
 
 OBSERVED, RELSIM, SBG = "#000000", "#0072B2", "#D55E00"
 """Okabe & Ito's colour-blind-safe palette: black, blue, vermillion."""
 
 
-def plot_retention(result: CalibrationResult):
+def plot_retention(result: Any):
     """Observed retention vs relsim's fit and projection vs sBG's, with their 95% bands."""
     fig = Figure(figsize=(8, 5))
     ax = fig.subplots()
@@ -70,7 +66,7 @@ def plot_retention(result: CalibrationResult):
     return fig
 
 
-def plot_posterior_pairs(result: CalibrationResult):
+def plot_posterior_pairs(result: Any):
     """Pairwise posterior plot of the ABC particles (pyabc's KDE matrix)."""
     from pyabc.visualization import plot_kde_matrix
 
@@ -89,7 +85,7 @@ def _percent(x: float) -> str:
     return "" if pd.isna(x) else f"{100 * x:.1f}%"
 
 
-def report_blocks(result: CalibrationResult, images: list[tuple[str, str]]) -> list[tuple]:
+def report_blocks(result: Any, images: list[tuple[str, str]]) -> list[tuple]:
     """The report as blocks for :mod:`relsim.report.render`."""
     s, cost = result.summary, result.cost
     mae = result.mae.set_index("model")
@@ -157,21 +153,19 @@ def report_blocks(result: CalibrationResult, images: list[tuple[str, str]]) -> l
     return blocks
 
 
-def write_result(result: CalibrationResult, out: Path, overwrite: bool = False) -> Path:
-    """Write ``result`` to the folder ``out`` (all or nothing; an existing ``out`` is
-    replaced only with ``overwrite``)."""
-    out = Path(os.path.abspath(out))
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} already exists")
-    stage = out.with_name(f".{out.name}.writing")
-    shutil.rmtree(stage, ignore_errors=True)
-    (stage / "plots").mkdir(parents=True)
+def write_files(result: Any, directory: Path) -> None:
+    """Write the tables, plots, report pages and fitted scenario of a
+    :class:`~relsim.calibration.result.CalibrationResult` into the new, empty
+    ``directory`` (a claimed output's staging directory, published whole)."""
+    (directory / "plots").mkdir(parents=True)
     for name in ("parameters", "fit", "projection", "sbg", "mae"):
-        atomic_write_text(stage / f"{name}.csv", getattr(result, name).to_csv(index=False))
+        atomic_write(directory / f"{name}.csv", getattr(result, name).to_csv(index=False),
+                     durable=False)
     summary = {**result.summary, "cost": result.cost,
                "mae": result.mae.set_index("model").to_dict(orient="index")}
-    atomic_write_text(stage / "summary.json", json.dumps(summary, indent=2, default=float))
-    atomic_write_text(stage / "scenario.yaml", result.fitted_scenario)
+    atomic_write(directory / "summary.json", json.dumps(summary, indent=2, default=float),
+                 durable=False)
+    atomic_write(directory / "scenario.yaml", result.fitted_scenario, durable=False)
     images = [("retention.png", ("Observed retention vs relsim's fit and projection vs the "
                                  "sBG model's, with 95% bands"))]
     figures = [plot_retention(result)]
@@ -180,17 +174,21 @@ def write_result(result: CalibrationResult, out: Path, overwrite: bool = False) 
                                                "parameters (last generation)")))
         figures.append(plot_posterior_pairs(result))
     for (name, _), fig in zip(images, figures, strict=True):
-        fig.savefig(stage / "plots" / name, dpi=120, bbox_inches="tight")
+        with atomic_path(directory / "plots" / name, durable=False) as tmp:
+            fig.savefig(tmp, dpi=120, bbox_inches="tight")
     blocks = report_blocks(result, images)
-    atomic_write_text(stage / "report.md", to_markdown(blocks))
-    atomic_write_text(stage / "report.html", to_html(blocks, stage / "plots",
-                                                     f"Calibration: {result.name}"))
-    if out.exists():
-        old = out.with_name(f".{out.name}.replaced")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(out, old)
-        os.replace(stage, out)
-        shutil.rmtree(old)
-    else:
-        os.replace(stage, out)
-    return out
+    atomic_write(directory / "report.md", to_markdown(blocks), durable=False)
+    atomic_write(directory / "report.html", to_html(blocks, directory / "plots",
+                                                    f"Calibration: {result.name}"),
+                 durable=False)
+
+
+def write_result(result: Any, out: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write a calibration result to the new directory ``out`` (claimed like every relsim
+    output: all or nothing; an existing ``out`` is replaced only with ``overwrite`` and only
+    if relsim wrote it); returns its path."""
+    with claim_output(out, overwrite=overwrite, command="relsim calibrate") as claim:
+        staged = claim.staging("result")
+        write_files(result, staged)
+        claim.publish(staged)
+    return claim.path

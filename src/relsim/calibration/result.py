@@ -11,13 +11,10 @@ an HTML page and the fitted scenario (:mod:`relsim.calibration.report`).
 from __future__ import annotations
 
 import copy
-import multiprocessing
 import os
-import signal
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +26,8 @@ import yaml
 
 from relsim.calibration.objective import Objective, Simulator
 from relsim.calibration.sbg import SBGFit, fit_sbg, sbg_band
-from relsim.calibration.schema import Calibration, CalibrationError, load_calibration
+from relsim.calibration.schema import Calibration, load_calibration
+from relsim.pool import executor_for
 from relsim.scenario import Scenario, validate_scenario
 
 METHODS = ("point", "abc")
@@ -60,38 +58,12 @@ class CalibrationResult:
     details: Any = field(repr=False, default=None)
     """The PointFit or AbcFit behind the tables."""
 
-    def write(self, out_dir: str | os.PathLike) -> Path:
-        """Write the tables, plots, report pages and fitted scenario to ``out_dir``."""
+    def write(self, out_dir: str | os.PathLike, *, overwrite: bool = False) -> Path:
+        """Write the tables, plots, report pages and fitted scenario to the new directory
+        ``out_dir`` (:func:`relsim.calibration.report.write_result`)."""
         from relsim.calibration.report import write_result
 
-        return write_result(self, Path(out_dir))
-
-
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is handled by the parent process."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _executor(stack: ExitStack, workers: int, scheduler: str | None, method: str):
-    """The executor the point fit's simulations run on (ABC uses pyabc's samplers)."""
-    if method == "abc":
-        return None
-    if scheduler:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise CalibrationError("--scheduler needs dask.distributed: pip install "
-                                   "'relsim[calibrate]'") from None
-        try:
-            client = stack.enter_context(Client(scheduler, timeout=10))
-        except OSError as exc:
-            raise CalibrationError(f"--scheduler {scheduler}: cannot connect: {exc}") from None
-        return client.get_executor()
-    if workers > 1:
-        return stack.enter_context(ProcessPoolExecutor(
-            max_workers=workers, initializer=_ignore_sigint,
-            mp_context=multiprocessing.get_context("spawn")))
-    return None
+        return write_result(self, out_dir, overwrite=overwrite)
 
 
 def calibrate(file_or_calibration: str | os.PathLike | Calibration, method: str = "point", *,
@@ -112,7 +84,8 @@ def calibrate(file_or_calibration: str | os.PathLike | Calibration, method: str 
                    else load_calibration(file_or_calibration))
     started = time.perf_counter()
     with ExitStack() as stack:
-        executor = _executor(stack, workers, scheduler, method)
+        executor = None if method == "abc" else stack.enter_context(
+            executor_for(workers, scheduler))[0]  # ABC uses pyabc's samplers
         simulator = Simulator(calibration, executor=executor, cache_dir=cache_dir,
                               progress=progress)
         objective = Objective(calibration, simulator)

@@ -25,7 +25,6 @@ cohort's acquisition weeks, inside the scenario's horizon.
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,16 +33,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from relsim.calibration.data import DataFileError, ObservedCohort, read_cohort_table
-from relsim.config import ModelConfig, apply_overrides, parameter_table
+from relsim.config import ModelConfig
+from relsim.fields import FieldLookupError, lookup
+from relsim.inputs import InputError
+from relsim.overrides import apply_overrides
 from relsim.params import STEPS_PER_YEAR
-from relsim.scenario import (
-    Scenario,
-    ScenarioError,
-    format_validation_error,
-    load_scenario,
-    read_yaml,
-    validate_scenario,
-)
+from relsim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
+from relsim.validation import format_validation_error
+from relsim.yamlio import read_yaml
 
 PERIOD_WEEKS = {"week": 1, "quarter": STEPS_PER_YEAR // 4, "year": STEPS_PER_YEAR}
 """Weeks (model steps) in one period of the observed data."""
@@ -205,6 +202,13 @@ class Calibration:
     parameters: tuple[FreeParameter, ...]
     firm: str
     source: Path | None
+    data_path: Path | None = None
+    """The observed data file."""
+
+    @property
+    def scenario_path(self) -> Path | None:
+        """The base scenario's file (None: inline)."""
+        return self.scenario._source
 
     @property
     def fit_range(self) -> tuple[int, int]:
@@ -252,48 +256,23 @@ class _At:
         return CalibrationError(f"{where}: {field}: {message}")
 
 
-def numeric_fields(config: ModelConfig) -> dict[str, tuple[float | None, float | None, type]]:
-    """Every real-valued scenario field by dotted path (``behaviour.base_churn``,
-    ``firms.0.quality``) with its declared range and type, for ``config``'s firms and
-    segments (from :func:`relsim.config.parameter_table`)."""
-    out: dict[str, tuple[float | None, float | None, type]] = {}
-
-    def add(rows: list[dict], prefix: str, cls: type[BaseModel]) -> None:
-        for row in rows:
-            name = row["parameter"].rsplit(".", 1)[-1]
-            leaf_cls = cls
-            for part in row["parameter"].split(".")[:-1]:
-                leaf_cls = leaf_cls.model_fields[part].annotation
-            annotation = leaf_cls.model_fields[name].annotation
-            if annotation in (float, int, float | None):
-                out[prefix + row["parameter"]] = (row["min"], row["max"], annotation)
-
-    add(parameter_table(ModelConfig), "", ModelConfig)
-    for list_name in ("firms", "segments"):
-        items = getattr(config, list_name)
-        cls = type(items[0])
-        rows = parameter_table(cls)
-        for i in range(len(items)):
-            add(rows, f"{list_name}.{i}.", cls)
-    return out
-
-
 def _free_parameters(spec: CalibrationFile, config: ModelConfig, at: _At
                      ) -> tuple[FreeParameter, ...]:
     """Check each freed path against the scenario's fields and their declared ranges."""
-    fields = numeric_fields(config)
+    base = config.model_dump()
     out = []
     for path, p in spec.parameters.items():
         loc = ("parameters", path)
-        if path not in fields:
-            close = difflib.get_close_matches(path, list(fields), n=1, cutoff=0.7)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise at.error(loc, f"unknown parameter: not a numeric field of the scenario "
-                           f"(a dotted path such as behaviour.base_churn or firms.0.quality)"
-                           f"{hint}")
-        lo, hi, kind = fields[path]
-        if kind is int:
+        try:
+            field = lookup(path, base)
+        except FieldLookupError as exc:
+            raise at.error(loc, str(exc)) from None
+        if field.kind == "int":
             raise at.error(loc, "is an integer field: calibration frees real-valued fields")
+        if field.kind != "float":
+            raise at.error(loc, f"is not a number ({field.describe()}): calibration frees "
+                           "real-valued fields")
+        lo, hi = field.low, field.high
         for bound in ("lower", "upper"):
             value = getattr(p, bound)
             if (lo is not None and value < lo) or (hi is not None and value > hi):
@@ -359,7 +338,8 @@ def validate_calibration(data: Any, source: str, positions: dict | None = None,
     try:
         spec = CalibrationFile.model_validate(data, strict=True)
     except ValidationError as exc:
-        raise CalibrationError(format_validation_error(exc, source, positions)) from None
+        raise CalibrationError(format_validation_error(exc, source, positions,
+                                                       CalibrationFile)) from None
     base_dir = base_dir or Path.cwd()
     scenario = _base_scenario(spec, base_dir, positions, source, at)
     firm = spec.mapping.firm or scenario.focal()
@@ -377,12 +357,15 @@ def validate_calibration(data: Any, source: str, positions: dict | None = None,
         raise CalibrationError(str(exc)) from None
     _check_periods(spec, scenario, observed, at)
     return Calibration(spec=spec, scenario=scenario, observed=observed, parameters=parameters,
-                       firm=firm, source=None)
+                       firm=firm, source=None, data_path=data_file.resolve())
 
 
 def load_calibration(path: str | Path) -> Calibration:
     """Read, parse and validate a calibration file (paths in it relative to its folder)."""
-    data, positions = read_yaml(path)
+    try:
+        data, positions = read_yaml(path, what="calibration file")
+    except InputError as exc:
+        raise CalibrationError(str(exc)) from None
     calibration = validate_calibration(data, str(path), positions,
                                        base_dir=Path(path).resolve().parent)
     return Calibration(**{**calibration.__dict__, "source": Path(path).resolve()})

@@ -5,6 +5,7 @@
     relsim schema                          the JSON Schema of scenario files
     relsim sweep EXPERIMENT.yaml --out DIR run an experiment's design (docs/experiments.md)
     relsim analyze DIR                     sensitivity indices, response plots, PRIM boxes
+    relsim calibrate FILE --out DIR        fit to observed retention, beside the sBG model
     relsim export-clv RUN_DIR --out FILE   transactions in the shape CLV libraries read
     relsim app [SCENARIO.yaml]             the interactive app in the browser
     relsim --version;  python -m relsim ...
@@ -45,6 +46,7 @@ EXIT_INTERRUPTED = 130
 COMMANDS = (
     ("relsim.cli.scenarios", "add_parsers", None),
     ("relsim.experiments.cli", "add_parsers", None),
+    ("relsim.calibration.cli", "add_parser", None),
     ("relsim.clv.cli", "add_parser", "command_export_clv"),
     ("relsim.app.cli", "add_parser", "command_app"),
 )

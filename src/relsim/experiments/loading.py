@@ -19,9 +19,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from relsim.experiments.fields import FieldLookupError, FieldSpec, lookup
 from relsim.experiments.schema import Experiment, ExperimentError
 from relsim.experiments.spec import ParameterSpec
+from relsim.fields import FieldLookupError, FieldSpec, lookup
 from relsim.inputs import InputError
 from relsim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 from relsim.validation import format_validation_error, position, where

@@ -20,11 +20,10 @@ batch size: every unit's seeds depend only on its replication number.
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
 
 import pandas as pd
@@ -33,37 +32,14 @@ from tqdm import tqdm
 from relsim.experiments import store
 from relsim.experiments.designs import point_values
 from relsim.experiments.designs import sample as sample_design
-from relsim.experiments.schema import Experiment, ExperimentError, require
+from relsim.experiments.schema import Experiment
 from relsim.experiments.worker import KEYS, Task, run_batch
 from relsim.outputs import InPlaceClaim
-from relsim.pool import process_pool, sigint_ignored, stop_pool
+from relsim.pool import executor_for
 
-CONNECT_TIMEOUT = 5.0
-"""Seconds to wait for a Dask scheduler before giving up."""
 TASK_SECONDS = 4.0
 """Aimed-for length of one task: long enough that per-task overhead is small, short enough
 that progress moves and an interruption loses little."""
-
-
-def dask_client(scheduler: str, workers: int, stack: ExitStack):
-    """A Dask client: of a ``LocalCluster`` of ``workers`` processes (``scheduler="local"``)
-    or connected to the scheduler at ``scheduler``; closed when ``stack`` closes.  An
-    unreachable scheduler is an :class:`ExperimentError`."""
-    require("distributed")
-    from distributed import Client, LocalCluster
-
-    if scheduler == "local":
-        cluster = stack.enter_context(LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-            silence_logs=logging.ERROR))
-        return stack.enter_context(Client(cluster))
-    try:
-        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:
-        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise ExperimentError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there "
-                              f"within {CONNECT_TIMEOUT:g} s ({reason})") from None
-    return stack.enter_context(client)
 
 
 def default_batch_size(experiment: Experiment, pending: int, workers: int | None) -> int:
@@ -103,32 +79,6 @@ def sort_results(rows: pd.DataFrame, experiment: Experiment) -> pd.DataFrame:
     return rows.drop(columns="_arm")
 
 
-@contextmanager
-def _executor(workers: int, executor: Executor | None, scheduler: str | None
-              ) -> Iterator[tuple[Executor | None, int]]:
-    """The executor to use and its number of workers (None: run in this process)."""
-    with ExitStack() as stack:
-        if executor is not None:
-            yield executor, workers
-        elif scheduler is not None:
-            client = dask_client(scheduler, workers, stack)
-            count = sum(client.nthreads().values()) or workers
-            yield client.get_executor(pure=False), count
-        elif workers > 1:
-            pool = process_pool(workers)
-            with sigint_ignored():  # the workers boot with Ctrl-C ignored (the parent's)
-                for started in [pool.submit(int) for _ in range(workers)]:
-                    started.result()
-            try:
-                yield pool, workers
-            except BaseException:
-                stop_pool(pool)
-                raise
-            pool.shutdown(wait=True)
-        else:
-            yield None, 1
-
-
 def run(experiment: Experiment, out: str | Path | None = None, *, workers: int = 1,
         executor: Executor | None = None, scheduler: str | None = None,
         batch_size: int | None = None, resume: bool = False,
@@ -150,7 +100,7 @@ def run(experiment: Experiment, out: str | Path | None = None, *, workers: int =
     claim = nullcontext() if out is None else InPlaceClaim(
         out, resume=resume, inputs=[p for p in (experiment._source,) if p],
         command="relsim sweep")  # checked and locked before anything is written or started
-    with claim, _executor(workers, executor, scheduler) as (pool, count):
+    with claim, executor_for(workers, scheduler, executor) as (pool, count):
         if out is not None:
             out = claim.path
             claim.create()

@@ -28,8 +28,8 @@ from pydantic import Field, PrivateAttr, field_validator
 
 from relsim.config import ModelConfig
 from relsim.experiments import responses as resp
-from relsim.experiments.fields import FieldSpec
 from relsim.experiments.spec import AnalysisSpec, AnyDesign, ParameterSpec, Strict
+from relsim.fields import FieldSpec
 from relsim.overrides import apply_overrides
 from relsim.report.outcomes import OUTCOMES
 from relsim.scenario import BASELINE, Scenario, ScenarioError

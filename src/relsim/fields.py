@@ -1,6 +1,9 @@
-"""Scenario fields as design parameters: find a field by its path and read its type and bounds.
+"""Scenario fields by path: find one and read its type, bounds, unit and doc.
 
-A design parameter names one scalar field of the scenario by its dotted path
+The override engine (:mod:`relsim.overrides`) sets a field by its path; this
+module says what that field is, for every tool that offers a field to the user:
+experiment parameters, calibration parameters, the app's controls.  A path
+names one scalar field of the scenario
 (``behaviour.trust_loss``, ``firms.0.price``, ``network.kind``,
 ``firms.0.policies.0.points_per_currency``).  :func:`lookup` walks the pydantic
 models from :class:`relsim.config.ModelConfig` down that path: through
@@ -23,6 +26,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from relsim.config import ModelConfig, parameter_table
+from relsim.overrides import ParameterError, resolve_key
 
 Kind = Literal["float", "int", "bool", "choice", "text"]
 """What values a field takes: numbers, integers, true/false, one of fixed names, any text."""
@@ -87,10 +91,19 @@ def _unknown(part: str, known: list[str], where: str) -> FieldLookupError:
     return FieldLookupError(f"unknown field {part!r}{' in ' + where if where else ''}{hint}")
 
 
-def lookup(path: str, base: dict[str, Any]) -> FieldSpec:
-    """The scalar field at the dotted ``path`` of a scenario whose full data is ``base``
-    (``Scenario.model_dump()``); raises :class:`FieldLookupError` naming what is wrong."""
-    parts = path.split(".")
+def lookup(path: str, base: dict[str, Any] | BaseModel) -> FieldSpec:
+    """The scalar field at ``path`` (a dotted path, its ``__`` form or a unique leaf name,
+    as :func:`relsim.overrides.resolve_key` reads it) of a scenario or configuration
+    ``base`` (or its full data, ``model_dump()``); raises :class:`FieldLookupError` naming
+    what is wrong."""
+    if isinstance(base, BaseModel):
+        base = base.model_dump()
+    if "." not in path and "__" not in path:
+        try:
+            path = ".".join(resolve_key(path))
+        except ParameterError as exc:
+            raise FieldLookupError(str(exc)) from None
+    parts = path.replace("__", ".").split(".")
     if "" in parts:
         raise FieldLookupError("empty part in the path (write e.g. firms.0.price)")
     model: type[BaseModel] = ModelConfig
