@@ -6,14 +6,15 @@ From the repository root::
                                                # in docs/tutorial.md refreshed
     python docs/tutorial_figures.py --out DIR  # the pictures in DIR, the quoted output in
                                                # DIR/quoted.md; docs/ is left alone
+    python docs/tutorial_figures.py --check    # change nothing; exit 1 saying what in the
+                                               # tutorial is not what the commands make
 
 Each of the tutorial's ``relsim run`` commands (:data:`COMMANDS`) is run as the tutorial shows it,
 through the ``relsim`` command's own entry point, from a temporary directory.  What a command
 prints, and the verdict of its report, are quoted in the tutorial between
 ``<!-- output: NAME -->`` and ``<!-- /output -->`` (:data:`QUOTED`); plots of its report are
 copied under the names the tutorial shows (:data:`PICTURES`).  ``tests/test_notebooks.py`` runs
-this script with ``--out`` and checks that the tutorial shows these pictures and quotes this
-output, so the tutorial cannot drift from what relsim does.
+this script with ``--check``, so the tutorial cannot drift from what relsim does.
 """
 
 from __future__ import annotations
@@ -136,11 +137,40 @@ def with_blocks(markdown: str, blocks: dict[str, str]) -> str:
                      markdown)
 
 
+def stale(markdown: str, blocks: dict[str, str], made: set[str]) -> list[str]:
+    """What in the tutorial ``markdown`` is not what the commands make: pictures it shows that
+    are not made (or not in docs/tutorial/), pictures made but not shown, and quoted blocks
+    that differ from the fresh ``blocks`` or are missing."""
+    shown = set(re.findall(r"!\[[^\]]*\]\(tutorial/([^)]+)\)", markdown))
+    problems = [f"shows {name}, which the commands do not make" for name in shown - made]
+    problems += [f"does not show {name}" for name in made - shown]
+    problems += [f"docs/tutorial/{name} is missing" for name in shown
+                 if not (PICTURE_DIR / name).is_file()]
+    quoted = quoted_blocks(markdown)
+    problems += [f"quotes no {name} block" for name in blocks if name not in quoted]
+    problems += [f"its {name} block is not what the commands print now" for name, text
+                 in blocks.items() if name in quoted and quoted[name] != fenced(name, text)]
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, help="write here instead of docs/ (pictures and "
-                        "quoted.md)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--out", type=Path, help="write here instead of docs/ (pictures and "
+                       "quoted.md)")
+    where.add_argument("--check", action="store_true", help="change nothing; exit 1 if the "
+                       "tutorial's pictures or quoted output are not what the commands make")
     args = parser.parse_args(argv)
+    if args.check:
+        with tempfile.TemporaryDirectory(prefix="relsim-tutorial-check-") as tmp:
+            blocks = make(Path(tmp))
+            made = {p.name for p in Path(tmp).glob("*.png")}
+        problems = stale(TUTORIAL.read_text(encoding="utf-8"), blocks, made)
+        for problem in problems:
+            print(f"docs/tutorial.md: {problem}", file=sys.stderr)
+        if problems:
+            print("run: python docs/tutorial_figures.py", file=sys.stderr)
+        return 1 if problems else 0
     blocks = make(args.out or PICTURE_DIR)
     if args.out:
         (args.out / "quoted.md").write_text(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import functools
+import importlib
 import importlib.util
 import json
 import re
@@ -415,23 +416,25 @@ def test_policies_notebook_runs_and_states_the_ranking_mechanisms_and_precision_
 TUTORIAL = ROOT / "docs" / "tutorial.md"
 
 
-def test_tutorial_pictures_and_quoted_output_are_those_its_script_makes(tmp_path):
-    script = ROOT / "docs" / "tutorial_figures.py"
-    done = subprocess.run([sys.executable, str(script), "--out", str(tmp_path)],
-                          capture_output=True, text=True)
+def test_tutorial_pictures_and_quoted_output_are_what_its_commands_make_now():
+    """``docs/tutorial_figures.py --check`` reruns the tutorial's commands and compares."""
+    done = subprocess.run([sys.executable, str(ROOT / "docs" / "tutorial_figures.py"),
+                           "--check"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_tutorial_check_names_a_stale_block_and_a_picture_that_is_not_made():
+    script = module(ROOT / "docs" / "tutorial_figures.py")
     text = TUTORIAL.read_text(encoding="utf-8")
-    shown = re.findall(r"!\[[^\]]*\]\(tutorial/([^)]+)\)", text)
-    made = {p.name for p in tmp_path.glob("*.png")}
-    assert shown and set(shown) == made
-    assert all((ROOT / "docs" / "tutorial" / name).is_file() for name in shown)
-    quoted = re.findall(r"<!-- output: ([\w-]+) -->\n(.*?)<!-- /output -->", text, re.S)
-    fresh = dict(re.findall(r"<!-- output: ([\w-]+) -->\n(.*?)<!-- /output -->",
-                            (tmp_path / "quoted.md").read_text(encoding="utf-8"), re.S))
-    assert quoted and {name for name, _ in quoted} == set(fresh)
-    for name, body in quoted:
-        assert body == fresh[name], (f"docs/tutorial.md's {name} is out of date: "
-                                     "run python docs/tutorial_figures.py")
+    blocks = script.quoted_blocks(text)
+    fresh = {name: body.removeprefix("```text\n").removesuffix("\n```\n").rstrip("\n")
+             for name, body in blocks.items()}
+    made = {picture for picture in script.PICTURES}
+    assert script.stale(text, fresh, made) == []
+    fresh["example-printed"] = fresh["example-printed"].replace("Premium", "Prem")
+    problems = script.stale(text.replace("example-stages.png", "old.png"), fresh, made)
+    assert any("example-printed" in p for p in problems)
+    assert any("old.png" in p for p in problems) and any("example-stages" in p for p in problems)
 
 
 def test_tutorial_shows_the_commands_its_script_runs_and_its_scenario_file():
@@ -443,3 +446,26 @@ def test_tutorial_shows_the_commands_its_script_runs_and_its_scenario_file():
     assert f"```yaml\n{scenario.read_text(encoding='utf-8')}```" in text
     assert relsim.load_scenario(scenario).variant_names() == [
         "baseline", "transparency", "complaint-handling"]
+
+
+def test_tutorial_python_example_uses_names_relsim_has():
+    """The tutorial's Python block compiles, its imports resolve and the tables and report
+    methods it names exist (running it would repeat the commands above)."""
+    from relsim.report import Report
+
+    text = TUTORIAL.read_text(encoding="utf-8")
+    (block,) = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    tree = ast.parse(block)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            imported = importlib.import_module(node.module)
+            assert all(hasattr(imported, alias.name) for alias in node.names)
+    used = {(n.value.id, n.attr) for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
+    has = {"relsim": lambda name: hasattr(relsim, name),
+           "result": lambda name: name in relsim.RunResult.__dataclass_fields__,
+           "report": lambda name: hasattr(Report, name)}
+    assert {owner for owner, _ in used} >= set(has)
+    for owner, attr in used:
+        if owner in has:
+            assert has[owner](attr), f"{owner}.{attr}"
