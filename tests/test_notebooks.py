@@ -38,7 +38,7 @@ from test_facts import discrete_bass
 import relsim
 from relsim.config import STEPS_PER_YEAR
 from relsim.rules.adoption import bass_cumulative
-from relsim.run import collect
+from relsim.runs import collect
 from relsim.stats import t_interval
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,7 +199,8 @@ def lifecycle() -> dict:
             chosen.append(customer)
     assert chosen, "no traced customer is born, let down, complains, grows and leaves"
     life = market.trace[market.trace["customer"] == chosen[0]].set_index("step")
-    firm = int(life.loc[life["stage"] != "prospect", "firm"].iloc[0])
+    names = [f.name for f in market.config.firms]
+    firm = names.index(life.loc[life["stage"] != "prospect", "firm"].iloc[0])
     reliable = relsim.run(n_customers=p["N_CUSTOMERS"], steps=p["WEEKS"], seed=p["SEED"],
                           trace=[chosen[0]], **{f"firms__{firm}__reliability": p["RELIABLE"]})
     return {"market": market, "life": life, "firm": firm, "reliable": reliable,

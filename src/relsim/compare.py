@@ -165,7 +165,7 @@ class Comparison:
             self.cache.discard(self.entry_name(job))
             return False
         names = [f.name for f in config.firms]  # Parquet keeps no categories of empty tables
-        self.results[job] = RunResult(**{t: conform(frame, t, names)
+        self.results[job] = RunResult(**{t: conform(frame, t, names, [s.name for s in config.segments])
                                          for t, frame in tables.items()}, config=config)
         self.reused += self._count(job)
         self._advance(job)

@@ -271,6 +271,9 @@ class ModelConfig(Section):
     def _shares_sum_to_one(cls, segments: list[SegmentConfig]) -> list[SegmentConfig]:
         if not segments:
             raise ValueError("at least one segment is needed")
+        names = [s.name for s in segments]
+        if len(set(names)) != len(names):
+            raise ValueError(f"segment names must be unique, got {names}")
         total = sum(s.share for s in segments)
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"segment shares must add up to 1, got {total:g}")

@@ -73,6 +73,7 @@ def collect(model: RelationshipModel) -> RunResult:
     firms = firms.rename(columns={"Step": "step"}).drop(columns=["AgentID"])
     market = dc.get_model_vars_dataframe().rename_axis("step").reset_index()
     names = [f.name for f in model.firms]
+    segments = [s.name for s in model.config.segments]
     relationships = model.records.relationships_frame(model)
     tables = {"firms": firms, "market": market,
               "transactions": model.records.transactions_frame(names),
@@ -82,7 +83,7 @@ def collect(model: RelationshipModel) -> RunResult:
               "trace": model.records.trace_frame(),
               "weekly_truth": (model.records.truth_frame(names) if model.config.record.truth
                                else None)}
-    return RunResult(**{name: None if frame is None else conform(frame, name, names)
+    return RunResult(**{name: None if frame is None else conform(frame, name, names, segments)
                         for name, frame in tables.items()}, config=model.config)
 
 

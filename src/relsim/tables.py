@@ -33,8 +33,9 @@ class Column:
 
     name: str
     dtype: str
-    """pandas dtype: int32, int64, float64, bool, firm (categorical of the firm names),
-    or category."""
+    """pandas dtype: int32, int64, float64, bool, or a categorical with fixed categories:
+    firm (the firm names), segment (the segment names), stage (:data:`STAGE_NAMES`),
+    ending (:data:`ENDINGS`); or category (the variant names)."""
     unit: str
     doc: str
 
@@ -42,6 +43,9 @@ class Column:
 def _c(name: str, dtype: str, unit: str, doc: str) -> Column:
     return Column(name, dtype, unit, doc)
 
+
+ENDINGS = ("churn", "exploration", "firm", "running")
+"""How a relationship ended (``firm``: the firm ended it) or that it is still running."""
 
 VARIANT_COLUMN = _c("variant", "category", "", "variant of the scenario (comparisons only; "
                     "baseline first)")
@@ -132,7 +136,7 @@ RELATIONSHIPS = (*RUN, CUSTOMER, FIRM,
                  _c("start", "int32", "week", "week the relationship started (0 or earlier "
                     "for the initial base)"),
                  _c("end", "Int32", "week", "week it ended (missing: running at the horizon)"),
-                 _c("ended_by", "category", "", "churn, exploration (failed test), firm "
+                 _c("ended_by", "ending", "", "churn, exploration (failed test), firm "
                     "(pruned), or running"),
                  _c("first", "bool", "", "the customer's first relationship"))
 
@@ -145,9 +149,9 @@ COHORTS = (*RUN, FIRM,
            _c("retention", "float64", "share", "retained / size"))
 
 CUSTOMERS = (*RUN, CUSTOMER,
-             _c("segment", "category", "", "segment name"),
+             _c("segment", "segment", "", "segment name"),
              _c("firm", "firm", "", "firm at the horizon (missing: none)"),
-             _c("stage", "category", "", "lifecycle stage at the horizon"),
+             _c("stage", "stage", "", "lifecycle stage at the horizon"),
              _c("tenure", "int32", "weeks", "weeks with the current firm"),
              _c("acquired_step", "int32", "week", "week of first adoption (-1 never, -2 "
                 "customer from the start)"),
@@ -159,9 +163,9 @@ CUSTOMERS = (*RUN, CUSTOMER,
 
 _EVENT_FIRM = "firm (missing: none)"
 TRACE = (*RUN, STEP, CUSTOMER,
-         _c("segment", "category", "", "segment name"),
-         _c("stage", "category", "", "lifecycle stage at the end of the week"),
-         _c("stage_before", "category", "", "lifecycle stage at the start of the week"),
+         _c("segment", "segment", "", "segment name"),
+         _c("stage", "stage", "", "lifecycle stage at the end of the week"),
+         _c("stage_before", "stage", "", "lifecycle stage at the start of the week"),
          _c("firm", "firm", "", _EVENT_FIRM),
          _c("tenure", "int32", "weeks", "weeks with the current firm"),
          *[_c(s, "float64", "score (0-1)", f"{s} at the end of the week") for s in _STATES],
@@ -216,29 +220,38 @@ TABLE_DOCS = {
 }
 
 
-def conform(frame: pd.DataFrame, table: str, firms: list[str]) -> pd.DataFrame:
-    """``frame`` with the declared columns of ``table``, in order, with the declared dtypes
-    (a firm column as a categorical of ``firms``; integer firm indices become names).  An
-    empty table gets every declared column (but the run's ``replication`` and ``seed``)."""
+def conform(frame: pd.DataFrame, table: str, firms: list[str],
+            segments: list[str] | None = None) -> pd.DataFrame:
+    """``frame`` with the declared columns of ``table``, in order, with the declared dtypes:
+    a categorical column gets its fixed categories (``firms``, ``segments``, the stages,
+    the endings), so that tables of different runs concatenate and compare; integer firm
+    indices become names.  An empty table gets every declared column (but the run's
+    ``replication`` and ``seed``)."""
     run = {c.name for c in RUN}  # added by relsim.runs.run_one, not by the model
+    categories = {"firm": list(firms), "stage": list(STAGE_NAMES), "ending": list(ENDINGS),
+                  "segment": list(segments) if segments is not None else None}
     columns = [c for c in TABLE_COLUMNS[table]
                if c.name in frame.columns or (not len(frame) and c.name not in run)]
     out = {}
     for column in columns:
         values = frame[column.name] if column.name in frame.columns else pd.Series(
             [], dtype="float64")
-        out[column.name] = _as(values, column.dtype, firms)
+        out[column.name] = _as(values, column.dtype, categories)
     return pd.DataFrame(out)
 
 
-def _as(values: pd.Series, dtype: str, firms: list[str]) -> pd.Series:
-    if dtype == "firm":
+def _as(values: pd.Series, dtype: str, categories: dict[str, list | None]) -> pd.Series:
+    if dtype in categories:
+        names = categories[dtype]
+        if names is None:  # not known here: the values seen
+            return values if isinstance(values.dtype, pd.CategoricalDtype) else \
+                values.astype("category")
         if pd.api.types.is_integer_dtype(values) and not isinstance(values.dtype,
                                                                    pd.CategoricalDtype):
             codes = values.to_numpy()
             return pd.Series(pd.Categorical.from_codes(np.where(codes >= 0, codes, -1),
-                                                       categories=firms), index=values.index)
-        return values.astype(pd.CategoricalDtype(firms))
+                                                       categories=names), index=values.index)
+        return values.astype(pd.CategoricalDtype(names))
     if dtype == "category":
         return values if isinstance(values.dtype, pd.CategoricalDtype) else \
             values.astype("category")
@@ -272,6 +285,8 @@ def dictionary_markdown() -> str:
         parts.append(f"\n## {table}\n\n{TABLE_DOCS[table]}.\n\n| column | type | unit | "
                      "meaning |\n|---|---|---|---|\n")
         for c in columns:
-            kind = "categorical (firm names)" if c.dtype == "firm" else c.dtype
+            kind = {"firm": "categorical (firm names)", "segment": "categorical (segment "
+                    "names)", "stage": "categorical (stages)", "ending": "categorical "
+                    "(endings)"}.get(c.dtype, c.dtype)
             parts.append(f"| `{c.name}` | {kind} | {c.unit} | {c.doc} |\n")
     return "".join(parts)
