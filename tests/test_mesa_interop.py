@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import mesa
@@ -33,21 +34,41 @@ def test_datacollector_records_every_step_per_firm():
     assert not model.running  # stops at its horizon
 
 
-def test_batch_run_sweeps_flat_keyword_parameters():
+def batch_run_with_seeds(parameters: dict, seeds: list[int], weeks: int) -> pd.DataFrame:
+    """The README's batch_run, in the form of the installed Mesa: 3.4+ takes the seeds as
+    ``rng=`` (and deprecates ``iterations=``); 3.3 has no ``rng=``, so the seed is swept as
+    the model's ``seed`` parameter.  On both, the model's horizon is one week past
+    ``max_steps``, so that Mesa 3.3 (which reports the step before it stops) reports week
+    ``weeks`` too."""
+    parameters = {**parameters, "steps": weeks + 1}
+    if "rng" in inspect.signature(mesa.batch_run).parameters:
+        rows = mesa.batch_run(RelationshipModel, parameters=parameters, rng=seeds,
+                              max_steps=weeks, number_processes=1, display_progress=False)
+    else:
+        rows = mesa.batch_run(RelationshipModel, parameters={**parameters, "seed": seeds},
+                              max_steps=weeks, number_processes=1, display_progress=False)
+    return pd.DataFrame(rows)
+
+
+def test_batch_run_sweeps_flat_keyword_parameters_and_reports_market_and_firm_metrics():
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # Mesa 3.5 deprecates iterations
-        rows = mesa.batch_run(
-            RelationshipModel,
-            parameters={"n_customers": 300, "steps": 8, "trust_loss": [0.05, 0.6],
-                        "firms__0__reliability": 0.6},
-            iterations=2, max_steps=8, number_processes=1, display_progress=False)
-    frame = pd.DataFrame(rows)
-    assert {"trust_loss", "Step", "firm", "customers", "mean_trust", "revenue"} <= set(frame)
-    final = frame[(frame["Step"] == frame["Step"].max()) & (frame["firm"] == "A")]
+        warnings.simplefilter("error", DeprecationWarning)  # the form used raises none
+        frame = batch_run_with_seeds({"n_customers": 300, "trust_loss": [0.05, 0.6],
+                                      "firms__0__reliability": 0.6}, seeds=[1, 2], weeks=8)
+    assert sorted(frame["Step"].unique()) == [8]  # the horizon week, on Mesa 3.3 and 3.5
+    assert set(MARKET_METRICS) <= set(frame) and set(FIRM_METRICS) <= set(frame)
+    assert len(frame) == 2 * 2 * 3  # trust_loss x seeds x firms
+    final = frame[frame["firm"] == "A"]
     trust = final.groupby("trust_loss")["mean_trust"].mean()
     assert trust[0.05] > trust[0.6]  # a parameter swept by batch_run moves the model
+    # each seed is honoured: the two seeds differ, and a seed gives the same market start
+    runs = final.groupby(["trust_loss", "iteration" if "rng" in inspect.signature(
+        mesa.batch_run).parameters else "seed"])["customers"].first().unstack()
+    assert runs.nunique(axis=1).eq(2).all()
 
 
+def test_market_and_firm_metric_names_are_disjoint():
+    assert not set(MARKET_METRICS) & set(FIRM_METRICS)
 @pytest.mark.parametrize("name", ["trust_loss", "behaviour__trust_loss", "behaviour.trust_loss"])
 def test_keyword_names_reach_nested_parameters(name):
     model = RelationshipModel(n_customers=50, rng=0, **{name: 0.42})
