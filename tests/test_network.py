@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+import relsim.network.graph as graph_module
 from relsim.network import (
     NETWORK_KINDS,
     NetworkFileError,
@@ -122,9 +123,13 @@ def test_neighbour_sum_and_mean_match_dense_products():
         net.neighbour_sum(np.zeros(59))
 
 
+@pytest.mark.parametrize("small_sum", [0, 10**9], ids=["sparse-product", "scatter"])
 @pytest.mark.parametrize("net", [build_network("watts_strogatz", 80, rng(5), mean_degree=4),
                                  SocialNetwork.complete_graph(30)], ids=["sparse", "complete"])
-def test_neighbour_sum_from_equals_the_full_sum_and_fills_out(net):
+def test_neighbour_sum_from_equals_the_full_sum_and_fills_out(net, small_sum, monkeypatch):
+    """Both ways of summing (scipy's sparse product, numpy's ordered scatter for a few
+    terms) give the full sum bit for bit."""
+    monkeypatch.setattr(graph_module, "SMALL_SUM", small_sum)
     nodes = np.flatnonzero(rng(6).random(net.n) < 0.3)
     values = rng(7).random((nodes.size, 3)).astype(np.float32)
     full = np.zeros((net.n, 3), dtype=np.float32)

@@ -1,9 +1,9 @@
 """Retention curves: how many relationships of a group are still running, week by week.
 
-One primitive, :func:`still_running`, serves both curves relsim reports: the
-retention of each acquisition cohort (:func:`cohort_retention`, the
-``cohorts`` table) and the retention of each firm's week-0 customers in a
-comparison report (:func:`relsim.report.outcomes.retention_curves`).
+Two curves: the retention of each acquisition cohort (:func:`cohort_retention`, the
+``cohorts`` table, counted for all cohorts at once from a histogram of lifetimes) and
+the retention of each firm's week-0 customers in a comparison report
+(:func:`relsim.report.outcomes.retention_curves`, through :func:`still_running`).
 """
 
 from __future__ import annotations
@@ -33,13 +33,24 @@ def cohort_retention(relationships: pd.DataFrame, horizon: int) -> pd.DataFrame:
     first = relationships[relationships["first"] & (relationships["start"] > 0)]
     if first.empty:
         return pd.DataFrame(columns=["firm", "cohort", "age", "size", "retained", "retention"])
-    end = ends(first)
-    start = first["start"].to_numpy()
-    rows = []
-    for (firm, cohort), idx in first.groupby(["firm", "start"], observed=True).indices.items():
-        ages = np.arange(0, horizon - cohort + 1)
-        retained = still_running(end[idx] - start[idx], ages)
-        rows.append(pd.DataFrame({"firm": firm, "cohort": cohort, "age": ages,
-                                  "size": len(idx), "retained": retained,
-                                  "retention": retained / len(idx)}))
-    return pd.concat(rows, ignore_index=True)
+    firm = first["firm"]
+    if not isinstance(firm.dtype, pd.CategoricalDtype):
+        firm = firm.astype("category")
+    start = first["start"].to_numpy(np.int64)
+    width = horizon + 2  # lifetimes 0..horizon, and "longer than the horizon"
+    lifetime = np.minimum(ends(first) - start, width - 1).astype(np.int64)
+    cohorts, group = np.unique(firm.cat.codes.to_numpy(np.int64) * width + start,
+                               return_inverse=True)  # by firm, then cohort
+    counts = np.bincount(group * width + lifetime, minlength=cohorts.size * width)
+    longer = counts.reshape(cohorts.size, width)[:, ::-1].cumsum(axis=1)[:, ::-1]
+    cohort = cohorts % width
+    n_ages = horizon - cohort + 1
+    row_group = np.repeat(np.arange(cohorts.size), n_ages)
+    age = np.arange(row_group.size) - np.repeat(np.cumsum(n_ages) - n_ages, n_ages)
+    size = longer[:, 0][row_group]
+    retained = np.append(longer[:, 1:], np.zeros((cohorts.size, 1), np.int64), axis=1)[
+        row_group, age]  # still running after ``age`` weeks: lifetime > age
+    return pd.DataFrame({
+        "firm": pd.Categorical.from_codes(cohorts[row_group] // width, firm.cat.categories),
+        "cohort": cohort[row_group], "age": age, "size": size, "retained": retained,
+        "retention": retained / size})

@@ -246,6 +246,9 @@ def _as(values: pd.Series, dtype: str, categories: dict[str, list | None]) -> pd
         if names is None:  # not known here: the values seen
             return values if isinstance(values.dtype, pd.CategoricalDtype) else \
                 values.astype("category")
+        if isinstance(values.dtype, pd.CategoricalDtype) \
+                and list(values.cat.categories) == names:
+            return values
         if pd.api.types.is_integer_dtype(values) and not isinstance(values.dtype,
                                                                    pd.CategoricalDtype):
             codes = values.to_numpy()
@@ -255,7 +258,7 @@ def _as(values: pd.Series, dtype: str, categories: dict[str, list | None]) -> pd
     if dtype == "category":
         return values if isinstance(values.dtype, pd.CategoricalDtype) else \
             values.astype("category")
-    return values.astype(dtype)
+    return values if values.dtype == dtype else values.astype(dtype)
 
 
 def arrow_table(frame: pd.DataFrame, table: str) -> pa.Table:

@@ -15,6 +15,12 @@ import numpy as np
 from scipy import sparse
 
 
+SMALL_SUM = 20_000
+"""Below this many neighbour terms, :meth:`SocialNetwork.neighbour_sum_from` scatters with
+numpy (about 0.1 ms) rather than taking scipy's sparse product (about 0.4 ms of overhead);
+above it the sparse product is faster (measured at 1,000 to 1,000,000 customers)."""
+
+
 class SocialNetwork:
     """Undirected social network over customers, stored once as a sparse adjacency.
 
@@ -118,12 +124,35 @@ class SocialNetwork:
                 return result
             out[...] = result
             return out
+        indptr = self.adjacency.indptr
+        starts = indptr[nodes]
+        counts = indptr[nodes + 1] - starts
+        if counts.sum() <= SMALL_SUM:  # a few additions: numpy's without scipy's overhead
+            return self._scatter_from(starts, counts, values, out)
         columns = self.adjacency[nodes].T  # (n, len(nodes)): the adjacency's columns of nodes
         # one product per column writes each firm-major row directly (no transposing copy)
         if out is None:
             return np.stack([columns @ values[:, j] for j in range(values.shape[1])])
         for j in range(values.shape[1]):
             out[j] = columns @ values[:, j]
+        return out
+
+    def _scatter_from(self, starts: np.ndarray, counts: np.ndarray, values: np.ndarray,
+                      out: np.ndarray | None) -> np.ndarray:
+        """:meth:`neighbour_sum_from` by adding each node's values at its neighbours, node
+        by node in increasing order (``np.add.at`` is unbuffered and keeps that order), in
+        the dtype of ``values``: the same sums, bit for bit, as the sparse product, whose
+        column-by-column loop adds in the same order."""
+        total = int(counts.sum())
+        first = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        neighbours = self.adjacency.indices[first + np.arange(total)]
+        owner = np.repeat(np.arange(counts.size), counts)
+        if out is None:
+            out = np.zeros((values.shape[1], self.n), dtype=values.dtype)
+        else:
+            out[...] = 0
+        for j in range(values.shape[1]):
+            np.add.at(out[j], neighbours, values[owner, j])
         return out
 
     def neighbour_mean(self, values: np.ndarray) -> np.ndarray:
