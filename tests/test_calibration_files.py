@@ -75,3 +75,9 @@ def test_paths_in_a_calibration_file_are_relative_to_its_folder(tmp_path, monkey
 
 def test_error_class_is_a_scenario_error_so_relsim_reports_it_the_same_way():
     assert issubclass(CalibrationError, ScenarioError)
+
+
+def test_the_command_line_offers_the_methods_the_calibration_has():
+    from relsim.calibration import cli, result
+
+    assert cli.METHODS == result.METHODS

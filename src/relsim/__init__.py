@@ -13,12 +13,10 @@ command line start at once; ``relsim.run`` is the function of :mod:`relsim.runs`
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from relsim.lazy import exports
 from relsim.version import __version__
 
-_LAZY = {
+_NAMES = {
     "ModelConfig": "relsim.config", "parameter_table": "relsim.config",
     "RelationshipModel": "relsim.model", "apply_overrides": "relsim.overrides",
     "RunResult": "relsim.runs", "replication_seed": "relsim.runs", "run": "relsim.runs",
@@ -28,16 +26,5 @@ _LAZY = {
 }
 """Public name -> the module that defines it."""
 
-__all__ = [*_LAZY, "__version__"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'relsim' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = exports(__name__, _NAMES)
+__all__ = [*_NAMES, "__version__"]

@@ -10,9 +10,13 @@
 See docs/calibration.md for the file format, the objective and the methods.
 """
 
-from relsim.calibration.result import CalibrationResult, calibrate
-from relsim.calibration.sbg import SBGFit, fit_sbg
-from relsim.calibration.schema import Calibration, CalibrationError, load_calibration
+from relsim.lazy import exports
 
-__all__ = ["Calibration", "CalibrationError", "CalibrationResult", "SBGFit", "calibrate",
-           "fit_sbg", "load_calibration"]
+_NAMES = {
+    "Calibration": "relsim.calibration.schema", "CalibrationError": "relsim.calibration.schema",
+    "load_calibration": "relsim.calibration.schema",
+    "CalibrationResult": "relsim.calibration.result", "calibrate": "relsim.calibration.result",
+    "SBGFit": "relsim.calibration.sbg", "fit_sbg": "relsim.calibration.sbg",
+}
+__getattr__, __dir__ = exports(__name__, _NAMES)
+__all__ = list(_NAMES)

@@ -26,10 +26,11 @@ import argparse
 import importlib.util
 import sys
 
-from relsim.calibration.result import METHODS, calibrate
-from relsim.calibration.schema import load_calibration
 from relsim.cli import EXIT_INTERRUPTED, UsageError
-from relsim.outputs import claim_output
+
+METHODS = ("point", "abc")
+"""The calibration methods (:data:`relsim.calibration.result.METHODS`), here so that the
+command line builds its parser without importing the calibration itself."""
 
 MAX_WORKERS = 1024
 
@@ -87,6 +88,9 @@ def command_calibrate(args: argparse.Namespace) -> int:
     InputError, which the command line turns into exit 2; 130: interrupted, finished
     simulations kept)."""
     from relsim.calibration.report import write_files
+    from relsim.calibration.result import calibrate
+    from relsim.calibration.schema import load_calibration
+    from relsim.outputs import claim_output
 
     calibration = load_calibration(args.calibration)
     if args.method == "abc" and importlib.util.find_spec("pyabc") is None:

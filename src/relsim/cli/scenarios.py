@@ -292,10 +292,12 @@ def command_validate(args: argparse.Namespace) -> int:
 def _validated(args: argparse.Namespace, path: str) -> str:
     """The line ``relsim validate`` prints for a good file (InputError for a bad one); an
     experiment file (it has a ``design:``) is checked as one."""
-    from relsim.experiments.loading import is_experiment_file, validate_experiment
+    from relsim.experiments.detect import is_experiment_file
     from relsim.limits import check_memory
 
     if path != STDIN and is_experiment_file(path):
+        from relsim.experiments.loading import validate_experiment
+
         return validate_experiment(path)
     scenario = _scenario(args, path)
     configs = scenario.variant_configs()

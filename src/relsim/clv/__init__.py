@@ -26,21 +26,15 @@ can be scored against what happened (:func:`alive_at`, :func:`clv_scores`; docs/
 (:mod:`relsim.clv.cli`).
 """
 
-from relsim.clv.cli import RunTables, add_parser, command_export_clv, read_run_tables
-from relsim.clv.export import (
-    DEFAULT_PERIOD,
-    DEFAULT_START,
-    ENDED_BY,
-    ClvInputError,
-    clv_transactions,
-    clv_truth,
-    clv_weekly_truth,
-    customer_keys,
-    step_dates,
-)
-from relsim.clv.scoring import alive_at, clv_scores
+from relsim.lazy import exports
 
-__all__ = ["DEFAULT_PERIOD", "DEFAULT_START", "ENDED_BY", "ClvInputError", "RunTables",
-           "add_parser", "alive_at", "clv_scores", "clv_transactions", "clv_truth",
-           "clv_weekly_truth", "command_export_clv", "customer_keys", "read_run_tables",
-           "step_dates"]
+_NAMES = {
+    **{name: "relsim.clv.cli" for name in ("RunTables", "add_parser", "command_export_clv",
+                                            "read_run_tables")},
+    **{name: "relsim.clv.export" for name in (
+        "DEFAULT_PERIOD", "DEFAULT_START", "ENDED_BY", "ClvInputError", "clv_transactions",
+        "clv_truth", "clv_weekly_truth", "customer_keys", "step_dates")},
+    "alive_at": "relsim.clv.scoring", "clv_scores": "relsim.clv.scoring",
+}
+__getattr__, __dir__ = exports(__name__, _NAMES)
+__all__ = sorted(_NAMES)

@@ -18,15 +18,20 @@ same whatever runs them.  See ``docs/experiments.md``.
 
 from __future__ import annotations
 
-from relsim.experiments.designs import sample
-from relsim.experiments.loading import is_experiment_file, load_experiment, validate_experiment
-from relsim.experiments.runner import run
-from relsim.experiments.schema import Experiment, ExperimentError, experiment_json_schema
-from relsim.experiments.study import Analysis, analyze
+from relsim.lazy import exports
 
-load = load_experiment
-"""``load(path) -> Experiment``: read and validate an experiment file."""
-
-__all__ = ["Analysis", "Experiment", "ExperimentError", "analyze", "experiment_json_schema",
-           "is_experiment_file", "load", "load_experiment", "run", "sample",
-           "validate_experiment"]
+_NAMES = {
+    "sample": "relsim.experiments.designs",
+    "is_experiment_file": "relsim.experiments.detect",
+    "load_experiment": "relsim.experiments.loading",
+    "load": "relsim.experiments.loading:load_experiment",
+    "validate_experiment": "relsim.experiments.loading",
+    "run": "relsim.experiments.runner",
+    "Experiment": "relsim.experiments.schema", "ExperimentError": "relsim.experiments.schema",
+    "experiment_json_schema": "relsim.experiments.schema",
+    "Analysis": "relsim.experiments.study", "analyze": "relsim.experiments.study",
+}
+"""``load(path) -> Experiment`` reads and validates an experiment file; the other names
+are those of their modules."""
+__getattr__, __dir__ = exports(__name__, _NAMES)
+__all__ = sorted(_NAMES)

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from relsim.experiments.detect import is_experiment_file  # noqa: F401  (re-exported)
 from relsim.experiments.schema import Experiment, ExperimentError
 from relsim.experiments.spec import ParameterSpec
 from relsim.fields import FieldLookupError, FieldSpec, lookup
@@ -257,17 +258,6 @@ def load_experiment(path: str | os.PathLike) -> Experiment:
                                           base_dir=Path(path).resolve().parent)
     experiment._source = Path(path).resolve()
     return experiment
-
-
-def is_experiment_file(path: str | os.PathLike) -> bool:
-    """Whether a YAML file is an experiment file: a mapping with a top-level ``design:`` key
-    (scenario files have none).  Unreadable or invalid YAML is not an experiment file (the
-    scenario loader then reports the problem)."""
-    try:
-        data, _ = read_yaml(path)
-    except InputError:
-        return False
-    return isinstance(data, dict) and "design" in data
 
 
 def validate_experiment(path: str | os.PathLike) -> str:

@@ -14,7 +14,6 @@ import networkx as nx
 import numpy as np
 from scipy import sparse
 
-
 SMALL_SUM = 20_000
 """Below this many neighbour terms, :meth:`SocialNetwork.neighbour_sum_from` scatters with
 numpy (about 0.1 ms) rather than taking scipy's sparse product (about 0.4 ms of overhead);

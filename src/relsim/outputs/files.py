@@ -115,26 +115,15 @@ def rename_noreplace(source: str | os.PathLike, target: str | os.PathLike) -> No
 
 def atomic_write(path: str | os.PathLike, data: bytes | str, *, durable: bool = True) -> None:
     """Write ``data`` (str: as UTF-8) to ``path`` all or nothing: into a new temporary file
-    beside it, then renamed over ``path``.  The file gets the usual permissions (0o666 less
-    the umask)."""
+    beside it (created exclusively, never through a symbolic link), then renamed over
+    ``path``.  The file gets the usual permissions (0o666 less the umask)."""
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     tmp = _temporary_name(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
                  | getattr(os, "O_NOFOLLOW", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            if durable:
-                os.fsync(stream.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    if durable:
-        fsync_directory(path.parent)
+    with _renamed_over(tmp, path, durable), os.fdopen(fd, "wb") as stream:
+        stream.write(payload)
 
 
 @contextlib.contextmanager
@@ -147,8 +136,16 @@ def atomic_path(path: str | os.PathLike, *, durable: bool = True) -> Iterator[Pa
     """
     path = Path(path)
     tmp = _temporary_name(path, keep_suffix=True)
-    try:
+    with _renamed_over(tmp, path, durable):
         yield tmp
+
+
+@contextlib.contextmanager
+def _renamed_over(tmp: Path, path: Path, durable: bool) -> Iterator[None]:
+    """Rename ``tmp`` over ``path`` when the block ends normally (flushed to disk first
+    with ``durable``); delete ``tmp`` if it raises."""
+    try:
+        yield
         if durable:
             fd = os.open(tmp, os.O_RDONLY)
             try:
