@@ -10,43 +10,13 @@ model for all customers at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 
 import mesa
 
 from relsim.config import FirmConfig
 from relsim.policies import Policy
-
-
-@dataclass
-class Offer:
-    """A firm's levers this week (see :class:`~relsim.config.FirmConfig` for each)."""
-
-    quality: float
-    quality_sd: float
-    promise: float
-    reliability: float
-    price: float
-    unit_cost: float
-    advertising: float
-    acquisition_cost: float
-    switching_cost: float
-    status: float
-    recovery_rate: float
-    recovery_quality: float
-    service_cost: float
-    newcomer_discount: float = 0.0
-    """Share off the price advertised to newcomers (set by a pricing policy)."""
-
-    @classmethod
-    def base(cls, config: FirmConfig, in_market: bool) -> Offer:
-        """The configured offer; a firm not yet in the market does not advertise."""
-        offer = cls(**{f.name: getattr(config, f.name) for f in fields(cls)
-                       if f.name != "newcomer_discount"})
-        if not in_market:
-            offer.advertising = 0.0
-        return offer
-
+from relsim.policies.base import Offer
 
 LEVERS = tuple(f.name for f in fields(Offer))
 """Firm attributes that policies may change week by week."""

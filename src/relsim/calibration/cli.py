@@ -26,24 +26,12 @@ import argparse
 import importlib.util
 import sys
 
-from relsim.cli import EXIT_INTERRUPTED, UsageError
+from relsim.cli import EXIT_INTERRUPTED, WORKERS, UsageError
 
 METHODS = ("point", "abc")
 """The calibration methods (:data:`relsim.calibration.result.METHODS`), here so that the
 command line builds its parser without importing the calibration itself."""
 
-MAX_WORKERS = 1024
-
-
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or not 1 <= value <= MAX_WORKERS:
-        raise argparse.ArgumentTypeError(
-            f"expected a number of worker processes in [1, {MAX_WORKERS}], got {text!r}")
-    return value
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -57,7 +45,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--method", choices=METHODS, default="point",
                         help="point: optimizer and Hessian uncertainty (default); abc: ABC-SMC "
                         "posterior (needs pyabc)")
-    parser.add_argument("--workers", type=_workers, default=1,
+    parser.add_argument("--workers", type=WORKERS, default=1,
                         help="local worker processes for the simulations (default 1)")
     parser.add_argument("--scheduler", help="address of a Dask scheduler to run the "
                         "simulations on (e.g. tcp://host:8786)")

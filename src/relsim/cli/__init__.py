@@ -39,6 +39,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+MAX_WORKERS = 1024
+"""Most worker processes ``--workers`` accepts (more than the CPUs are lowered to them)."""
 EXIT_ERROR = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -63,6 +65,25 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         raise UsageError(f"{self.prog}: {message}. Try '{self.prog} --help'")
+
+
+def integer_in(what: str, low: int, high: int):
+    """argparse type: an integer in [low, high]; else one line naming what was expected."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {what} in [{low}, {high}], got "
+                                             f"{text!r}")
+        return value
+
+    return parse
+
+
+WORKERS = integer_in("a number of worker processes", 1, MAX_WORKERS)
+"""argparse type of every ``--workers``."""
 
 
 def common_options() -> argparse.ArgumentParser:

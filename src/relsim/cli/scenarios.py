@@ -74,14 +74,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from relsim.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED
+from relsim.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED, WORKERS, integer_in
 
 STDIN = "-"
 """The scenario file name that means standard input."""
 RUN_SETTINGS = ("seed", "replications", "steps")
 """Scenario fields that ``relsim run`` flags of the same name override."""
-MAX_WORKERS = 1024
-"""Most worker processes ``--workers`` accepts."""
 NO_REPORT_ENV = "RELSIM_NO_REPORT"
 """Environment variable: a non-empty value skips the report (a test hook)."""
 
@@ -92,30 +90,7 @@ def _scenario_int(field: str) -> Callable[[str], int]:
     from relsim.scenario import Scenario
 
     row = next(r for r in parameter_table(Scenario) if r["parameter"] == field)
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not row["min"] <= value <= row["max"]:
-            raise argparse.ArgumentTypeError(
-                f"expected an integer in [{row['min']}, {row['max']}], got {text!r}")
-        return value
-
-    return parse
-
-
-def _workers(text: str) -> int:
-    """argparse type of ``--workers``: a positive integer."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or not 1 <= value <= MAX_WORKERS:
-        raise argparse.ArgumentTypeError(
-            f"expected a number of worker processes in [1, {MAX_WORKERS}], got {text!r}")
-    return value
+    return integer_in("an integer", row["min"], row["max"])
 
 
 def _size(text: str) -> int:
@@ -136,7 +111,7 @@ def add_parsers(sub: Any) -> None:
     run.add_argument("scenario", help="scenario YAML file (-: standard input)")
     run.add_argument("--out", required=True, help="output directory (created; must not exist "
                      "unless --overwrite)")
-    run.add_argument("--workers", type=_workers, default=1,
+    run.add_argument("--workers", type=WORKERS, default=1,
                      help="local worker processes (default 1; results do not depend on it; "
                      "at most the number of CPUs is used)")
     run.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")

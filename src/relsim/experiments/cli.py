@@ -19,25 +19,12 @@ import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from relsim.cli import WORKERS, integer_in
 from relsim.inputs import InputError
 
 EXIT_ERROR = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
-MAX_WORKERS = 1024
-
-
-def _positive(what: str, most: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not 1 <= value <= most:
-            raise argparse.ArgumentTypeError(f"expected {what} in [1, {most}], got {text!r}")
-        return value
-
-    return parse
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -63,12 +50,12 @@ def add_parsers(subparsers) -> None:
                                   "of an experiment file")
     sweep.add_argument("experiment", help="experiment YAML file")
     sweep.add_argument("--out", help="output directory (default: the experiment's 'out')")
-    sweep.add_argument("--workers", type=_positive("a number of workers", MAX_WORKERS),
+    sweep.add_argument("--workers", type=WORKERS,
                        default=1, help="local worker processes, or the size of a "
                        "--scheduler local cluster (default 1; results do not depend on it)")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler "
                        "(tcp://HOST:8786) or 'local' for a LocalCluster of --workers processes")
-    sweep.add_argument("--batch-size", type=_positive("units per task", 100_000),
+    sweep.add_argument("--batch-size", type=integer_in("units per task", 1, 100_000),
                        help="design point x replication units per task (default: ~2 s of "
                        "work)")
     sweep.add_argument("--resume", action="store_true", help="continue the sweep in --out, "

@@ -51,7 +51,7 @@ per firm and step as ``cost_<kind>`` and in total as ``policy_cost``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar, NamedTuple, Protocol
 
 import numpy as np
@@ -120,8 +120,10 @@ class Encounter:
     noticed: np.ndarray           # broken promise announced in advance (writable)
 
 
-class Offer(Protocol):
-    """A firm's levers for the week (reset to the configured values before policies act)."""
+@dataclass
+class Offer:
+    """A firm's levers this week (see :class:`relsim.config.FirmConfig` for each): reset to
+    the configured values every week (:meth:`base`), then set by the active policies."""
 
     quality: float
     quality_sd: float
@@ -136,7 +138,18 @@ class Offer(Protocol):
     recovery_rate: float
     recovery_quality: float
     service_cost: float
-    newcomer_discount: float
+    newcomer_discount: float = 0.0
+    """Share off the price advertised to newcomers (set by a pricing policy)."""
+
+    @classmethod
+    def base(cls, config: Any, in_market: bool) -> Offer:
+        """The configured offer of a firm (a :class:`relsim.config.FirmConfig`); a firm not
+        yet in the market does not advertise."""
+        offer = cls(**{f.name: getattr(config, f.name) for f in fields(cls)
+                       if f.name != "newcomer_discount"})
+        if not in_market:
+            offer.advertising = 0.0
+        return offer
 
 
 class Context(Protocol):
