@@ -122,7 +122,7 @@ variants:
   consumers:
     segments.0.preset: b2c
   default-market:
-    segments.1.preset: b2b
+    segments.1: {preset: b2b, name: key-accounts}
 """)
     configs = s.variant_configs()
     assert configs[BASELINE] == s.model_part()

@@ -145,3 +145,10 @@ def test_names_with_html_are_text_in_the_markdown_report():
                         ("list", ["**<b>A</b>** vs baseline"])])
     assert "<script>" not in text and "<b>" not in text
     assert "&lt;script&gt;" in text and "**&lt;b&gt;A&lt;/b&gt;**" in text
+
+
+def test_two_segments_with_one_name_are_refused():
+    """Segment names label the tables' categories: two segments named alike are ambiguous."""
+    message = _error({"segments": [{"preset": "b2b", "share": 0.5},
+                                   {"preset": "b2b", "share": 0.5}]})
+    assert "segment names must be unique" in message
