@@ -151,6 +151,17 @@ class RelationshipModel(mesa.Model):
             self._firm_masks[index] = mask
         return mask
 
+    def firm_customer_indices(self, index: int) -> np.ndarray:
+        """Read-only increasing indices of firm ``index``'s current customers (kept like
+        :meth:`firm_customers`)."""
+        key = -1 - index  # beside the masks, cleared with them
+        idx = self._firm_masks.get(key)
+        if idx is None:
+            idx = np.flatnonzero(self.firm_customers(index))
+            idx.flags.writeable = False
+            self._firm_masks[key] = idx
+        return idx
+
     # ------------------------------------------------------------------ relationships
     def start_relationships_at(self, idx: np.ndarray, firm: np.ndarray) -> None:
         """Customers ``idx`` (increasing indices) start exploring firms ``firm`` (one per

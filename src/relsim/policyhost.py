@@ -56,6 +56,11 @@ class FirmContext:
         """Read-only mask of the firm's current customers."""
         return self._model.firm_customers(self.firm_index)
 
+    @property
+    def mine_idx(self) -> np.ndarray:
+        """Read-only increasing indices of the firm's current customers."""
+        return self._model.firm_customer_indices(self.firm_index)
+
     def own(self, name: str) -> np.ndarray:
         """A customer column a policy kind declared (allocated by the host)."""
         return self._model.customers.policy_columns[name]

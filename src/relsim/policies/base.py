@@ -174,6 +174,10 @@ class Context(Protocol):
     def mine(self) -> np.ndarray:
         """Read-only mask of the firm's current customers."""
 
+    @property
+    def mine_idx(self) -> np.ndarray:
+        """Read-only increasing indices of the firm's current customers."""
+
     def own(self, name: str) -> np.ndarray:
         """A column the policy declared in :attr:`Policy.columns`."""
 
@@ -248,11 +252,11 @@ class MembershipPolicy(Policy):
 
     def end_week(self, ctx: Context) -> None:
         """Enrol this week's joiners, then book the members' cost."""
-        column, mine = ctx.own(self.member_column), ctx.mine
+        column, mine = ctx.own(self.member_column), ctx.mine_idx
         u = self.draw(ctx)
-        outside = np.flatnonzero(mine & ~column)  # the firm's customers not yet members
+        outside = mine[~column[mine]]  # the firm's customers not yet members
         column[outside[u[outside] < self.config.join_rate]] = True
-        self.spend(np.count_nonzero(self.members(ctx)) * self.config.cost_per_member)
+        self.spend(np.count_nonzero(column[mine]) * self.config.cost_per_member)
 
 
 HOOKS = ("switching_cost", "before_encounters", "after_encounters", "commitment_bonus",

@@ -61,9 +61,8 @@ class Communication(Policy):
 
     def end_week(self, ctx: Context) -> None:
         """Over-contact costs satisfaction; every contact costs money."""
-        c, k, mine = ctx.customers, self.config, ctx.mine
+        c, k, idx = ctx.customers, self.config, ctx.mine_idx
         loss = contact_fatigue(k.cadence, k.tolerance, k.fatigue)
         if loss:
-            idx = np.flatnonzero(mine)
             c.satisfaction[idx] = np.maximum(0.0, c.satisfaction[idx] - loss)
-        self.spend(np.count_nonzero(mine) * k.cadence * k.cost_per_contact)
+        self.spend(idx.size * k.cadence * k.cost_per_contact)

@@ -48,7 +48,7 @@ class ComplaintHandling(Policy):
 
     def before_encounters(self, ctx: Context, enc: Encounter) -> None:
         """Make complaining easier for the firm's customers."""
-        idx = np.flatnonzero(ctx.mine)
+        idx = ctx.mine_idx
         enc.complaint_prob[idx] = np.minimum(1.0, enc.complaint_prob[idx] * self.config.ease)
 
     def after_encounters(self, ctx: Context, enc: Encounter) -> None:

@@ -56,7 +56,7 @@ class Guarantee(Policy):
         k, c = self.config, ctx.customers
         if k.care_prob <= 0:
             return
-        u, customers = self.draw(ctx), np.flatnonzero(ctx.mine)
+        u, customers = self.draw(ctx), ctx.mine_idx
         cared = customers[u[customers] < k.care_prob]
         c.satisfaction[cared] = np.minimum(1.0, c.satisfaction[cared] + k.care_satisfaction)
         self.spend(len(cared) * k.cost_per_care)

@@ -54,7 +54,7 @@ class Pricing(Policy):
 
     def before_encounters(self, ctx: Context, enc: Encounter) -> None:
         """The firm's customers pay the newcomer price in their first weeks."""
-        idx = np.flatnonzero(ctx.mine)
+        idx = ctx.mine_idx
         enc.price_paid[idx] = new_customer_price(ctx.offer.price, ctx.customers.tenure[idx],
                                                  self.config.new_customer_discount,
                                                  self.config.new_customer_weeks)

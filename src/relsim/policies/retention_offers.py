@@ -84,7 +84,7 @@ class RetentionOffers(Policy):
         u = self.draw(ctx)  # drawn every week: a fixed number of draws per week
         if (ctx.step - k.start) % k.interval:
             return
-        idx = np.flatnonzero(ctx.mine)  # the firm's customers, scored from what it observes
+        idx = ctx.mine_idx  # the firm's customers, scored from what it observes
         score = churn_risk_score(c.weeks_since_purchase[idx], c.recent_complaints[idx],
                                  c.tenure[idx], k.recency_weight, k.complaint_weight,
                                  k.newness_weight)

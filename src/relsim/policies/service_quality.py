@@ -59,4 +59,4 @@ class ServiceQuality(Policy):
         lift = (self.employee_satisfaction - 0.5) / 0.5
         ctx.offer.quality = min(1.0, ctx.offer.quality + k.quality_lift * lift)
         ctx.offer.quality_sd = ctx.offer.quality_sd * (1.0 - k.consistency_gain * lift)
-        self.spend(k.budget_per_customer * np.count_nonzero(ctx.mine))
+        self.spend(k.budget_per_customer * ctx.mine_idx.size)
