@@ -52,6 +52,7 @@ SHARED = frozenset({"steps"}) | (frozenset(Scenario.model_fields)
                                   - frozenset(ModelConfig.model_fields))
 """Keys a variant may not set: the horizon and the run settings, shared by all variants."""
 REF = "#/$defs/"
+"""Where a schema's own definitions are referred to."""
 
 
 def schema_id(name: str) -> str:
@@ -95,6 +96,7 @@ def plain(text: str) -> str:
 
 
 def _number(x: float) -> str:
+    """A bound or default as people write it: 1,000,000 rather than 1e+06."""
     if isinstance(x, float) and x.is_integer() and abs(x) < 1e16:
         x = int(x)
     return f"{x:,}" if isinstance(x, int) else f"{x:g}"
@@ -114,8 +116,10 @@ def _facts(node: dict, unit: str) -> list[tuple[str, str]]:
     lo, hi = _bounds(node)
     if lo is not None and hi is not None:
         facts.append(("range", f"[{_number(lo)}, {_number(hi)}]"))
-    elif lo is not None or hi is not None:
-        facts.append(("range", f"{'≥ ' + _number(lo) if lo is not None else '≤ ' + _number(hi)}"))
+    elif lo is not None:
+        facts.append(("range", f"≥ {_number(lo)}"))
+    elif hi is not None:
+        facts.append(("range", f"≤ {_number(hi)}"))
     default = node.get("default", ...)
     if default is None or isinstance(default, (bool, str)):
         facts.append(("default", json.dumps(default)))
@@ -153,6 +157,7 @@ def for_editors(schema: dict, name: str) -> dict:
 
 
 def _with_markdown(node: dict, description: str, markdown: str | None = None) -> dict:
+    """``node`` with a plain ``description`` and a Markdown one (default: the same)."""
     node["description"] = description
     node["markdownDescription"] = markdown or description
     return node
