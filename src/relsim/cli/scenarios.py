@@ -4,7 +4,7 @@
                              [--replications R] [--steps T] [--overwrite] [-q] [-v]
                              [--max-memory SIZE]
     relsim validate FILE... [--max-memory SIZE]
-    relsim schema
+    relsim schema [--experiment | --calibration]
 
 ``SCENARIO.yaml`` may be ``-`` (standard input; relative edge-list paths then resolve
 against the working directory).  ``relsim validate`` takes several files, checks each
@@ -68,7 +68,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -129,9 +128,13 @@ def add_parsers(sub: Any) -> None:
                      help="scenario or experiment YAML files (-: a scenario on standard input)")
     val.add_argument("--max-memory", type=_size, metavar="SIZE", help=memory)
     val.set_defaults(handler=command_validate)
-    schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
-    schema.add_argument("--experiment", action="store_true",
-                        help="the schema of experiment files (relsim sweep) instead")
+    schema = sub.add_parser("schema", help="print the JSON Schema of scenario files (for "
+                            "editors: docs/editors.md)")
+    which = schema.add_mutually_exclusive_group()
+    which.add_argument("--experiment", action="store_true",
+                       help="the schema of experiment files (relsim sweep) instead")
+    which.add_argument("--calibration", action="store_true",
+                       help="the schema of calibration files (relsim calibrate) instead")
     schema.set_defaults(handler=command_schema)
 
 
@@ -284,13 +287,12 @@ def _validated(args: argparse.Namespace, path: str) -> str:
 
 
 def command_schema(args: argparse.Namespace) -> int:
-    """``relsim schema``: the JSON Schema of scenario files, for editor completion."""
-    if args.experiment:
-        from relsim.experiments.schema import experiment_json_schema
+    """``relsim schema``: the JSON Schema (Draft 2020-12) of scenario, experiment or
+    calibration files, as shipped in :mod:`relsim.schemas`, for editor completion and
+    checking (docs/editors.md)."""
+    from relsim.schemas import text
 
-        print(json.dumps(experiment_json_schema(), indent=2))
-        return 0
-    from relsim.scenario import Scenario
-
-    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    name = ("experiment" if args.experiment else
+            "calibration" if args.calibration else "scenario")
+    sys.stdout.write(text(name))
     return 0

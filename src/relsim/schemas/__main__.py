@@ -1,0 +1,7 @@
+"""``python -m relsim.schemas``: regenerate the shipped JSON Schema files."""
+
+import sys
+
+from relsim.schemas import main
+
+sys.exit(main())
