@@ -158,14 +158,6 @@ def test_variant_errors_point_into_the_variant():
         "(first at line 3)")
 
 
-def test_json_schema_describes_variants_for_editors():
-    variants = Scenario.model_json_schema()["properties"]["variants"]
-    assert variants["propertyNames"] == {"pattern": "^[A-Za-z0-9_-]{1,64}$"}
-    keys = variants["additionalProperties"]["properties"]
-    assert keys["behaviour.trust_loss"]["maximum"] == 1.0
-    assert {"n_customers", "firms", "network.kind"} <= set(keys) and "steps" not in keys
-
-
 @pytest.mark.parametrize(("text", "value"), [
     ("0700", 700), ("0o700", 448), ("0x1f", 31), ("1e6", 1e6), ("-2.5e-3", -2.5e-3),
     ("1:30", "1:30"), ("yes", "yes"), ("on", "on"), ("1_000", "1_000"), ("true", True),

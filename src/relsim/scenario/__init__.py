@@ -14,6 +14,7 @@ example and ``relsim schema`` prints the JSON Schema.
   :mod:`relsim.validation`.
 """
 
+from relsim.scenario.jsonschema import json_schema
 from relsim.scenario.loading import (
     load_model_config,
     load_scenario,
@@ -23,5 +24,5 @@ from relsim.scenario.loading import (
 from relsim.scenario.schema import VARIANT_NAME, Scenario, ScenarioError
 from relsim.scenario.variants import BASELINE
 
-__all__ = ["BASELINE", "VARIANT_NAME", "Scenario", "ScenarioError", "load_model_config",
+__all__ = ["BASELINE", "VARIANT_NAME", "Scenario", "ScenarioError", "json_schema", "load_model_config",
            "load_scenario", "load_scenario_text", "validate_scenario"]

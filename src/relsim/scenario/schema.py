@@ -17,7 +17,7 @@ from pydantic import (
 
 from relsim.config import ModelConfig
 from relsim.inputs import InputError
-from relsim.params import Name, P, parameter_table
+from relsim.params import Name, P
 from relsim.scenario.variants import BASELINE, build_variants
 from relsim.yamlio import dotted
 
@@ -38,28 +38,6 @@ def _variant_name(name: str) -> str:
     return name
 
 
-def _variants_json_schema() -> dict[str, Any]:
-    """JSON Schema of ``variants`` for editors: the names, and the dotted parameter paths as
-    known keys of each variant (leaf names and list paths such as ``firms.0.price`` are
-    accepted too)."""
-    keys = {}
-    for row in parameter_table(ModelConfig):
-        if row["parameter"] == "steps":  # shared by all variants
-            continue
-        schema: dict[str, Any] = {"description": row["doc"]}
-        if row["min"] is not None:
-            schema["minimum"] = row["min"]
-        if row["max"] is not None:
-            schema["maximum"] = row["max"]
-        keys[row["parameter"]] = schema
-    return {"unit": "", "source": "",
-            "propertyNames": {"pattern": f"^{VARIANT_NAME.pattern}$"},
-            "additionalProperties": {
-                "type": ["object", "null"], "additionalProperties": True, "properties": keys,
-                "description": "overrides of the base scenario: dotted path (firms.0.policies) "
-                               "or unique leaf name (trust_loss) -> value"}}
-
-
 class Scenario(ModelConfig):
     """A scenario file: the model configuration, how to run it, and its variants."""
 
@@ -71,8 +49,7 @@ class Scenario(ModelConfig):
                                "name (default: the first firm)")
     variants: dict[Annotated[str, AfterValidator(_variant_name)], dict[str, Any]] = Field(
         {}, description="named overrides of the base scenario, compared side by side with "
-        "common random numbers (none: the base scenario alone, as 'baseline')",
-        json_schema_extra=_variants_json_schema())
+        "common random numbers (none: the base scenario alone, as 'baseline')")
 
     _base_dir: Path | None = PrivateAttr(None)
     """Directory a variant's relative ``network.path`` resolves against (None: working dir)."""
