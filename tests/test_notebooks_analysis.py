@@ -24,7 +24,14 @@ import pytest
 import yaml
 from scipy.optimize import minimize
 from scipy.special import betaln
-from test_notebooks import NOTEBOOKS, ROOT, execute, kernel_of_this_python, markdown, parameters  # noqa: F401
+from test_notebooks import (
+    NOTEBOOKS,
+    ROOT,
+    execute,
+    kernel_of_this_python,  # noqa: F401 (a fixture, used by name)
+    markdown,
+    parameters,
+)
 
 import relsim
 from relsim.report.outcomes import replication_outcomes
