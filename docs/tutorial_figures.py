@@ -9,11 +9,12 @@ From the repository root::
     python docs/tutorial_figures.py --check    # change nothing; exit 1 saying what in the
                                                # tutorial is not what the commands make
 
-Each of the tutorial's ``relsim run`` commands (:data:`COMMANDS`) is run as the tutorial shows it,
-through the ``relsim`` command's own entry point, from a temporary directory.  What a command
-prints, and the verdict of its report, are quoted in the tutorial between
-``<!-- output: NAME -->`` and ``<!-- /output -->`` (:data:`QUOTED`); plots of its report are
-copied under the names the tutorial shows (:data:`PICTURES`).  ``tests/test_notebooks.py`` runs
+Each of the tutorial's ``relsim`` commands (:data:`COMMANDS`: ``run``, ``sweep``, ``analyze``) is
+run as the tutorial shows it, through the ``relsim`` command's own entry point, one after the
+other in one temporary directory.  What a command prints (warnings included), and the verdict
+of a report, are quoted in the tutorial between ``<!-- output: NAME -->`` and
+``<!-- /output -->`` (:data:`QUOTED`); plots of its output are copied under the names the
+tutorial shows (:data:`PICTURES`).  ``tests/test_notebooks.py`` runs
 this script with ``--check``, so the tutorial cannot drift from what relsim does.
 """
 
@@ -38,27 +39,35 @@ PICTURE_DIR = ROOT / "docs" / "tutorial"
 COMMANDS = {
     "example": "relsim run scenarios/example.yaml --out out/example --overwrite",
     "my-question": "relsim run my_question.yaml --out out/my-question",
+    "first-sweep": "relsim sweep first_sweep.yaml --out out/first-sweep",
+    "first-analysis": "relsim analyze out/first-sweep",
 }
-"""The tutorial's commands, by name, exactly as the tutorial shows them (run from the
-repository root; ``my_question.yaml`` is docs/tutorial/first_comparison.yaml)."""
+"""The tutorial's commands, by name, exactly as the tutorial shows them, in the order they run
+(from the repository root; ``my_question.yaml`` is docs/tutorial/first_comparison.yaml and
+``first_sweep.yaml`` docs/tutorial/first_sweep.yaml)."""
 
 CHECKOUT = "/home/you/relsim"
 """The directory the tutorial's reader runs the commands in, as printed output shows it."""
 
 SCENARIO_FILES = {"scenarios/example.yaml": ROOT / "scenarios" / "example.yaml",
-                  "my_question.yaml": PICTURE_DIR / "first_comparison.yaml"}
-"""Where the scenario each command names is in this repository."""
+                  "my_question.yaml": PICTURE_DIR / "first_comparison.yaml",
+                  "first_sweep.yaml": PICTURE_DIR / "first_sweep.yaml"}
+"""Where the scenario or experiment file each command names is in this repository (a command
+whose argument is not here, ``relsim analyze DIR``, reads what an earlier command wrote)."""
 
 PICTURES = {
     "example-stages.png": ("example", "plots/stages.png"),
     "example-market-share.png": ("example", "plots/market_share.png"),
     "my-question-retention.png": ("my-question", "plots/retention.png"),
     "my-question-value.png": ("my-question", "plots/value.png"),
+    "first-sweep-heatmap.png": ("first-analysis", "analysis/plots/heatmap-value_gain-transparency-"
+                                "firms.0.reliability-firms.0.policies.0.notice_prob.png"),
 }
-"""Each picture of the tutorial (in docs/tutorial/): the command whose report drew it and the
-file in that report."""
+"""Each picture of the tutorial (in docs/tutorial/): the command that drew it and the file in
+that command's output directory."""
 
-QUOTED = ("example-printed", "typo-printed", "my-question-printed", "my-question-verdict")
+QUOTED = ("example-printed", "typo-printed", "my-question-printed", "my-question-verdict",
+          "first-sweep-printed", "first-analysis-printed")
 """The output blocks the tutorial quotes: NAME-printed is what command NAME prints,
 NAME-verdict the verdict of its report, typo-printed what :data:`TYPO` prints."""
 
@@ -70,18 +79,22 @@ BLOCK = re.compile(r"(<!-- output: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /ou
 
 
 def run_command(name: str, workdir: Path) -> tuple[str, Path]:
-    """Run tutorial command ``name`` in ``workdir``; its printed output and its output directory."""
+    """Run tutorial command ``name`` in ``workdir``; what it prints (stdout and stderr, without
+    progress bars) and its output directory (its ``--out``, or the directory it reads)."""
     argv = shlex.split(COMMANDS[name])[1:]
-    argv[1] = str(SCENARIO_FILES[argv[1]])
+    if argv[1] in SCENARIO_FILES:
+        argv[1] = str(SCENARIO_FILES[argv[1]])
+    quiet = ["--quiet"] if argv[0] in ("run", "sweep") else []
     printed = io.StringIO()
-    with contextlib.chdir(workdir), contextlib.redirect_stdout(printed):
-        status = relsim_main([*argv, "--quiet"])
+    with contextlib.chdir(workdir), contextlib.redirect_stdout(printed), \
+            contextlib.redirect_stderr(printed):
+        status = relsim_main([*argv, *quiet])
     if status != 0:
         raise SystemExit(f"{COMMANDS[name]} failed with exit status {status}")
     text = printed.getvalue()
     for where in {str(workdir.resolve()), str(workdir)}:  # the CLI names the absolute path
         text = text.replace(where, CHECKOUT)
-    return text, workdir / argv[argv.index("--out") + 1]
+    return text, workdir / (argv[argv.index("--out") + 1] if "--out" in argv else argv[1])
 
 
 def run_typo(workdir: Path) -> str:
@@ -113,7 +126,9 @@ def make(picture_dir: Path) -> dict[str, str]:
         for name in COMMANDS:
             printed, out = run_command(name, Path(tmp))
             blocks[f"{name}-printed"] = printed.rstrip("\n")
-            blocks[f"{name}-verdict"] = verdict((out / "report.md").read_text(encoding="utf-8"))
+            if f"{name}-verdict" in QUOTED:
+                blocks[f"{name}-verdict"] = verdict((out / "report.md").read_text(
+                    encoding="utf-8"))
             for picture, (command, path) in PICTURES.items():
                 if command == name:
                     shutil.copyfile(out / path, picture_dir / picture)

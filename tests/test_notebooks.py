@@ -92,7 +92,8 @@ def module(path: Path):
 # --------------------------------------------------------------------------- every notebook
 
 def test_there_are_teaching_notebooks():
-    assert {"01_lifecycle", "02_word_of_mouth", "03_policies"} <= set(notebook_names())
+    assert {"01_lifecycle", "02_word_of_mouth", "03_policies", "04_sensitivity",
+            "05_calibration"} <= set(notebook_names())
 
 
 @pytest.mark.parametrize("name", notebook_names())
@@ -172,9 +173,10 @@ def execute(name: str, kernel: str, last_cell: str | None = None):
     return notebook, printed
 
 
-STORY_RUNS = {"03_policies"}
+STORY_RUNS = {"03_policies", "05_calibration"}
 """Notebooks whose story test executes them itself and reads the notebook's own runs (their
-simulations take too long to repeat here); every other notebook is executed below."""
+simulations take too long to repeat here; 05's test is in test_notebooks_analysis.py); every
+other notebook is executed below."""
 
 
 @pytest.mark.parametrize("name", [n for n in notebook_names() if n not in STORY_RUNS])
