@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 from relsim import RelationshipModel
-from relsim.draws import WeekDraws
+from relsim.draws import Uniforms, WeekDraws
 from relsim.phases.adoption import reached
 
 N = 200_000
@@ -88,3 +88,25 @@ def test_advertising_reach_is_one_bernoulli_draw_per_customer():
     # who is reached is uniform over the customers
     assert stats.kstest(np.concatenate(positions) / 50_000, "uniform").pvalue > ALPHA
     assert reached(model, 0.0).size == 0 and reached(model, 1.0).size == 50_000
+
+
+@pytest.mark.parametrize("sizes", [[4, 6, 8], [5, 6, 7, 3, 2, 1, 9], [1, 1, 1, 2], [0, 3, 0, 4]])
+def test_policy_uniforms_are_numpys_float32_uniforms(sizes):
+    """Uniforms.draw gives exactly rng.random(n, float32), odd sizes (numpy's buffered 32-bit
+    half) included, and leaves the generator where numpy would."""
+    ours, numpys = np.random.default_rng(5), np.random.default_rng(5)
+    for n in sizes:
+        expected = numpys.random(n, dtype=np.float32)
+        uniforms = Uniforms.draw(ours, n)
+        assert len(uniforms) == n
+        assert np.array_equal(uniforms[np.arange(n)], expected)
+        mask = expected < 0.5
+        assert np.array_equal(uniforms[mask], expected[mask])
+    assert ours.random() == numpys.random()
+
+
+def test_policy_uniforms_of_a_generator_without_a_32_bit_buffer():
+    ours, numpys = (np.random.Generator(np.random.MT19937(3)) for _ in range(2))
+    for n in (3, 4, 5):
+        assert np.array_equal(Uniforms.draw(ours, n)[np.arange(n)],
+                              numpys.random(n, dtype=np.float32))

@@ -56,3 +56,46 @@ class WeekDraws:
     def normal(self, row: int, idx: np.ndarray) -> np.ndarray:
         """Standard normals of row ``row`` for customers ``idx`` (inverse-CDF transform)."""
         return ndtri((self.bits[row][idx] + 0.5) * _SCALE)
+
+
+_FLOAT32_SCALE = np.float32(2.0 ** -24)
+
+
+class Uniforms:
+    """``n`` float32 uniforms, the very numbers ``rng.random(n, dtype=np.float32)`` gives,
+    converted only where read: ``uniforms[idx]``.
+
+    numpy makes a float32 uniform from a 32-bit output of the generator as
+    ``(k >> 8) * 2**-24``; the 32-bit outputs are the halves of its 64-bit
+    outputs, low half first, and an odd count leaves a half buffered for the
+    next 32-bit draw.  :meth:`draw` takes the same halves (and honours and
+    leaves the same buffer), so a policy's numbers do not depend on whether it
+    converts all of them or only those of the customers it concerns.
+    """
+
+    def __init__(self, bits: np.ndarray) -> None:
+        self.bits = bits
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, n: int) -> Uniforms:
+        """The next ``n`` uniforms of ``rng``, as ``rng.random(n, dtype=np.float32)`` would."""
+        bit_generator = rng.bit_generator
+        state = bit_generator.state
+        if "has_uint32" not in state:  # a generator without a 32-bit buffer: convert all
+            return cls(np.ldexp(rng.random(n, dtype=np.float32), 24).astype(np.uint32) << 8)
+        if n == 0 or (not state["has_uint32"] and n % 2 == 0):
+            return cls(bit_generator.random_raw(n // 2).view(np.uint32))
+        head = np.array([state["uinteger"]] if state["has_uint32"] else [], dtype=np.uint32)
+        need = n - head.size
+        raw = bit_generator.random_raw((need + 1) // 2).view(np.uint32)
+        state = bit_generator.state
+        state["has_uint32"], state["uinteger"] = (1, int(raw[-1])) if need % 2 else (0, 0)
+        bit_generator.state = state
+        return cls(np.concatenate([head, raw[:need]]))
+
+    def __getitem__(self, idx: np.ndarray) -> np.ndarray:
+        """The uniforms of customers ``idx`` (indices or a mask), float32."""
+        return (self.bits[idx] >> 8).astype(np.float32) * _FLOAT32_SCALE
+
+    def __len__(self) -> int:
+        return self.bits.size

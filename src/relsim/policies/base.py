@@ -58,6 +58,7 @@ import numpy as np
 from pydantic import model_validator
 
 from relsim.customers import Customers
+from relsim.draws import Uniforms
 from relsim.events import Events
 from relsim.params import P, Section
 
@@ -199,14 +200,15 @@ class Policy:
         self.cost_this_week = 0.0
         self.rng = rng
 
-    def draw(self, ctx: Context) -> np.ndarray:
-        """One uniform number per customer from the policy's own stream.
+    def draw(self, ctx: Context) -> Uniforms:
+        """One uniform number per customer from the policy's own stream, read as
+        ``u[idx]`` for the customers the policy concerns (only those are converted).
 
         Policies never draw from the model's dynamics stream, so switching a
         policy on leaves every other random number of the run unchanged
         (common random numbers between policy variants).
         """
-        return self.rng.random(ctx.customers.n, dtype=np.float32)
+        return Uniforms.draw(self.rng, ctx.customers.n)
 
     # -------------------------------------------------------------- bookkeeping
     def spend(self, amount: float) -> None:
