@@ -36,6 +36,8 @@ SRC = HERE.parent / "src"
 if importlib.util.find_spec("relsim") is None and SRC.is_dir():
     sys.path.insert(0, str(SRC))  # not installed and no PYTHONPATH: use this checkout
 
+from relsim.limits import cpu_model  # noqa: E402  (after the path is set)
+
 MB = 1 << 20
 
 
@@ -137,16 +139,6 @@ def run_command(n: int, replications: int, work: Path) -> tuple[int, int]:
     config = load_scenario(scenario).model_part()
     return figures["peak"], check_memory(config, 1, runs=replications, budget=1 << 60)
 
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main(argv: list[str] | None = None) -> int:

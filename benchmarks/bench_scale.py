@@ -20,7 +20,8 @@ three firms, plus one run at the largest size with the transaction log on
 (``transactions=True``, the default) to show its memory.  The naive runs use
 ``naive_mesa.NaiveRelationshipModel`` (one Mesa agent per customer) at two
 sizes (20,000 and, by default, 1,000,000: the equal-size ratio at 1,000,000 is
-the one checked against the 30x target), with the rules chosen by ``--naive-rules``: ``full`` (default: relsim's
+the one checked against the 30x target), with the rules chosen by
+``--naive-rules``: ``full`` (default: relsim's
 rules but policies, see naive_mesa's docstring) or ``core`` (the subset of the
 first benchmarks: encounters, trust, commitment, churn and switching, word of
 mouth; prospects idle).  The other rule set is also run at the naive size, so
@@ -53,6 +54,8 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
 if importlib.util.find_spec("relsim") is None and SRC.is_dir():
     sys.path.insert(0, str(SRC))  # not installed and no PYTHONPATH: use this checkout
+
+from relsim.limits import cpu_model  # noqa: E402  (after the path is set)
 
 TARGET_WALL_S = 60.0
 TARGET_PEAK_MB = 4096.0
@@ -133,8 +136,8 @@ def run_relsim(case: Case, seed: int) -> tuple[float, float, float]:
 
     from relsim import RelationshipModel
     from relsim.config import ModelConfig
-    from relsim.overrides import apply_overrides
     from relsim.network import build_network
+    from relsim.overrides import apply_overrides
 
     config = apply_overrides(ModelConfig(), case.params())
     net = config.network
@@ -342,7 +345,7 @@ def machine() -> dict[str, Any]:
     import scipy
 
     return {"cpus": os.cpu_count(), "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
+            "processor": cpu_model(),
             "python": platform.python_version(), "numpy": numpy.__version__,
             "scipy": scipy.__version__, "mesa": mesa.__version__,
             "relsim": str(Path(importlib.util.find_spec("relsim").origin).parent)}
@@ -397,7 +400,11 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     print(format_table(rows))
     print()
     print(format_summary(summary, plan))
-    return {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
+    where = machine()
+    print(f"\nCPU: {where['processor']} ({where['cpus']} logical CPUs, load average "
+          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}); Python {where['python']}, "
+          f"numpy {where['numpy']}, scipy {where['scipy']}, mesa {where['mesa']}")
+    return {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": where,
             "arguments": {k: v for k, v in vars(args).items() if k not in ("child", "json")},
             "runs": rows, "summary": summary}
 

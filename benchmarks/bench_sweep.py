@@ -47,6 +47,8 @@ SRC = HERE.parent / "src"
 if importlib.util.find_spec("relsim") is None and SRC.is_dir():
     sys.path.insert(0, str(SRC))  # not installed and no PYTHONPATH: use this checkout
 
+from relsim.limits import cpu_model  # noqa: E402  (after the path is set)
+
 TARGET_OVERHEAD = 0.05
 TARGET_SPEEDUP = 1.8
 TARGET_DASK = 0.10
@@ -62,16 +64,6 @@ replications: 1
 outcomes: [retention, churn_rate, market_share, nps, customer_equity, npv_profit, value]
 """
 
-
-def cpu_model() -> str:
-    """The CPU model from /proc/cpuinfo (or the platform's processor string)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def versions() -> str:
@@ -217,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{overhead * 1000:+.1f} ms/run = {overhead / per_run:+.1%} of a run "
               f"(target < {TARGET_OVERHEAD:.0%}); in CPU time of this process "
               f"{cpu_overhead:+.1%}; the runner's own work (run_one stubbed) "
-              f"{own * 1000:.1f} ms/run = {own / per_run:.1%} of a run; speed-up 1 -> 2 workers {speedup:.2f}x"
+              f"{own * 1000:.1f} ms/run = {own / per_run:.1%} of a run; "
+              f"speed-up 1 -> 2 workers {speedup:.2f}x"
               + (f" (target >= {TARGET_SPEEDUP}x for medium runs)" if name == "medium" else ""))
         if "Dask 2 workers" in times:
             ratio = times["Dask 2 workers"] / times["2 local workers"] - 1

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 from relsim.config import ModelConfig, parameter_table
+from relsim.limits import cpu_model
 from relsim.overrides import apply_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -457,14 +458,6 @@ STEP_AND_REDRAW = """async (week) => {
 }"""
 
 
-def _cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
-
-
 def test_step_and_redraw_time_with_2000_customers(browser, tmp_path, capsys):
     """Benchmark figure, not an assertion on time: click Step until every chart shows the
     new week (server step, render, websocket, browser redraw), 2,000 customers."""
@@ -482,7 +475,7 @@ def test_step_and_redraw_time_with_2000_customers(browser, tmp_path, capsys):
     measured = times[2:]  # the first steps warm up caches
     figure = (f"app step+redraw, 2000 customers: median {statistics.median(measured):.0f} ms, "
               f"max {max(measured):.0f} ms over {len(measured)} steps "
-              f"({_cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+              f"({cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
               f"Mesa {mesa.__version__})")
     with capsys.disabled():
         print("\n" + figure)

@@ -180,6 +180,21 @@ def cpu_count() -> int:
     return os.cpu_count() or 1
 
 
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``; else what the platform says), for reports of
+    cost and for benchmarks."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine() or "unknown"
+
+
 def cap_workers(workers: int) -> tuple[int, str | None]:
     """``(workers, None)`` if the CPUs suffice, else ``(CPUs, warning)``: more processes
     than CPUs only add memory (each holds a run) and switching, never speed, and the

@@ -27,6 +27,7 @@ import yaml
 from relsim.calibration.objective import Objective, Simulator
 from relsim.calibration.sbg import SBGFit, fit_sbg, sbg_band
 from relsim.calibration.schema import Calibration, load_calibration
+from relsim.limits import cpu_model
 from relsim.pool import executor_for
 from relsim.scenario import Scenario, validate_scenario
 
@@ -107,20 +108,9 @@ def calibrate(file_or_calibration: str | os.PathLike | Calibration, method: str 
             "simulations_reused": simulator.reused, "evaluations":
             getattr(details, "evaluations", None), "workers": workers,
             "scheduler": scheduler or "", "replications_per_evaluation":
-            calibration.spec.method.replications, "cpu": _cpu_model()}
+            calibration.spec.method.replications, "cpu": cpu_model()}
     return _result(calibration, method, details, cost)
 
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or platform.machine()
 
 
 def _sbg(calibration: Calibration) -> tuple[SBGFit | None, np.ndarray, tuple | None]:
