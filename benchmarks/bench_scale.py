@@ -196,11 +196,29 @@ def measure_in_subprocess(case: Case, seed: int) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def medians(case: Case, runs: list[dict[str, float]]) -> dict[str, Any]:
+    """One row: the case and the median of each timing over its runs."""
+    middle = {name: statistics.median(r[name] for r in runs) for name in TIMINGS}
+    return {**asdict(case), "label": case.label, "repeats": len(runs), **middle}
+
+
 def measure_median(case: Case, repeats: int, seed: int) -> dict[str, Any]:
     """Median of each timing over ``repeats`` fresh-subprocess runs of ``case``."""
-    runs = [measure_in_subprocess(case, seed) for _ in range(repeats)]
-    medians = {name: statistics.median(r[name] for r in runs) for name in TIMINGS}
-    return {**asdict(case), "label": case.label, "repeats": repeats, **medians}
+    return medians(case, [measure_in_subprocess(case, seed) for _ in range(repeats)])
+
+
+def measure_paired(base: Case, other: Case, repeats: int,
+                   seed: int) -> tuple[dict[str, Any], dict[str, Any], list[float]]:
+    """Both cases side by side: each repeat runs them back to back (in alternating order,
+    so that a drift in the machine's load falls on both), and the ratio of ``other``'s run
+    time to ``base``'s is taken within each pair; returns both rows and the pair ratios."""
+    base_runs, other_runs = [], []
+    for i in range(repeats):
+        pair = (base, other) if i % 2 == 0 else (other, base)
+        for case in pair:
+            (base_runs if case == base else other_runs).append(measure_in_subprocess(case, seed))
+    ratios = [o["run_s"] / b["run_s"] for b, o in zip(base_runs, other_runs)]
+    return medians(base, base_runs), medians(other, other_runs), ratios
 
 
 @dataclass(frozen=True)
@@ -245,8 +263,10 @@ def ratio(naive: dict[str, Any], relsim: dict[str, Any]) -> float:
     return naive["us_per_customer_step"] / relsim["us_per_customer_step"]
 
 
-def summarise(plan: Plan, results: dict[Case, dict[str, Any]]) -> dict[str, Any]:
-    """Targets and ratios from the measured cases."""
+def summarise(plan: Plan, results: dict[Case, dict[str, Any]],
+              pair_ratios: list[float]) -> dict[str, Any]:
+    """Targets and ratios from the measured cases (``pair_ratios``: the policy slowdown
+    of each side-by-side pair, see :func:`measure_paired`)."""
     largest = results[plan.largest]
     full, core = ((plan.naive, plan.naive_other) if plan.naive.rules == "full"
                   else (plan.naive_other, plan.naive))
@@ -266,7 +286,8 @@ def summarise(plan: Plan, results: dict[Case, dict[str, Any]]) -> dict[str, Any]
                                                   results[plan.relsim_at_check]),
         "ratio_all_active_same_size": ratio(results[plan.naive_active],
                                             results[plan.relsim_active]),
-        "policy_slowdown": results[plan.largest_policies]["run_s"] / largest["run_s"],
+        "policy_slowdown": statistics.median(pair_ratios),
+        "policy_slowdown_pairs": pair_ratios,
         "naive_rules": plan.naive.rules,
         "naive_full_us_per_customer_step": results[full]["us_per_customer_step"],
         "naive_core_us_per_customer_step": results[core]["us_per_customer_step"],
@@ -332,7 +353,9 @@ def format_summary(summary: dict[str, Any], plan: Plan) -> str:
         f"{s['ratio_naive_core_vs_relsim_largest']:.1f}x with relsim at "
         f"{plan.largest.customers:,}",
         f"every policy kind on for every "
-        f"firm at {plan.largest.customers:,}: {s['policy_slowdown']:.2f}x the run time without "
+        f"firm at {plan.largest.customers:,}: {s['policy_slowdown']:.2f}x the run time without, "
+        f"median of {len(s['policy_slowdown_pairs'])} side-by-side pair(s) "
+        f"({', '.join(f'{r:.2f}' for r in s['policy_slowdown_pairs'])}) "
         f"(target <= {TARGET_POLICY_SLOWDOWN:g}x: "
         f"{verdict(s['policy_slowdown'] <= TARGET_POLICY_SLOWDOWN)})",
     ])
@@ -390,10 +413,18 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     plan = make_plan(args)
     results: dict[Case, dict[str, Any]] = {}
     for case in plan.cases:
+        if case == plan.largest_policies:
+            continue  # measured in pairs with the largest case, below
         print(f"running {case.label}: {case.customers:,} customers x {case.steps} steps ...",
               flush=True)
-        results[case] = measure_median(case, args.repeats, args.seed)
-    summary = summarise(plan, results)
+        if case == plan.largest:
+            print(f"  paired with {plan.largest_policies.label}, "
+                  f"{args.repeats} pair(s) in alternating order", flush=True)
+            results[case], results[plan.largest_policies], pair_ratios = measure_paired(
+                case, plan.largest_policies, args.repeats, args.seed)
+        else:
+            results[case] = measure_median(case, args.repeats, args.seed)
+    summary = summarise(plan, results, pair_ratios)
     rows = list(results.values())
     what = f"median of {args.repeats} runs" if args.repeats > 1 else "one run"
     print(f"\nresults ({what} per row, each in a fresh process; seed {args.seed})")
