@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke configuration")
     parser.add_argument("--short-runs", type=int, default=60)
-    parser.add_argument("--medium-runs", type=int, default=12)
+    parser.add_argument("--medium-runs", type=int, default=24)
     args = parser.parse_args(argv)
     cases = [("short", 1000, 52, args.short_runs), ("medium", 20_000, 52, args.medium_runs)]
     if args.quick:
