@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from bad_files import expectation
 
 from relsim.calibration import CalibrationError, load_calibration
 from relsim.cli import main
@@ -15,12 +16,6 @@ from relsim.scenario import ScenarioError
 HERE = Path(__file__).parent
 BAD = sorted((HERE / "bad_calibrations").glob("*.yaml"))
 EXAMPLES = sorted((HERE.parent / "calibration").glob("fader_hardie_[rh]*.yaml"))
-
-
-def expectation(path: Path) -> tuple[str, int]:
-    """The '# expect:' message fragment and '# line:' (0: the error is in another file)."""
-    head = path.read_text().splitlines()[:2]
-    return head[0].removeprefix("# expect: "), int(head[1].removeprefix("# line: "))
 
 
 def test_there_are_enough_bad_calibrations():

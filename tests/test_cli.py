@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from bad_files import expectation
 
 import relsim
 from relsim.cli import main
@@ -36,14 +37,6 @@ variants:
   forgiving:
     trust_loss: 0.05
 """
-
-
-def expectation(path: Path) -> tuple[str, int | None]:
-    """The ``# expect:`` fragment and optional ``# line:`` of a bad scenario file."""
-    head = path.read_bytes().decode("latin-1").splitlines()
-    assert head[0].startswith("# expect: "), f"{path.name} lacks its '# expect:' line"
-    line = int(head[1].removeprefix("# line: ")) if head[1].startswith("# line: ") else None
-    return head[0].removeprefix("# expect: "), line
 
 
 def one_line_error(err: str) -> str:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 import pytest
+from bad_files import expectation
 
 from relsim.experiments import loading, schema
 from relsim.experiments.cli import add_parsers, command_sweep
@@ -38,12 +39,6 @@ outcomes: [retention, policy_roi]
 analysis:
   conditions: ["policy_roi < 1"]
 """
-
-
-def expectation(path: Path) -> tuple[str, int]:
-    head = path.read_text().splitlines()[:2]
-    assert head[0].startswith("# expect: "), f"{path.name} lacks its '# expect:' line"
-    return head[0].removeprefix("# expect: "), int(head[1].removeprefix("# line: "))
 
 
 def test_there_are_enough_bad_experiments():
