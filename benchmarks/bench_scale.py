@@ -30,7 +30,11 @@ are also run with every customer in a relationship at the start
 (``adoption__initial_customer_share=1``).
 
 With ``--repeats R`` every run is repeated R times (fresh subprocesses) and
-the medians are reported.
+the medians are reported.  The largest case is also run with every policy kind on
+for every firm, in pairs side by side with the case without (alternating which goes
+first), and the policy ratio is the median of the pairs' ratios: on a shared machine
+a change in load between two rows measured minutes apart would otherwise be read as
+a cost of the policies.
 """
 
 from __future__ import annotations
