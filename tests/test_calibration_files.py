@@ -24,7 +24,7 @@ def test_there_are_enough_bad_calibrations():
 
 @pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
 def test_bad_calibration_gets_a_one_line_error_naming_file_line_and_field(path):
-    fragment, line = expectation(path)
+    fragment, line = expectation(path, need_line=True)
     with pytest.raises(ScenarioError) as info:
         load_calibration(path)
     message = str(info.value)

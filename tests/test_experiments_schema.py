@@ -47,7 +47,7 @@ def test_there_are_enough_bad_experiments():
 
 @pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
 def test_bad_experiment_is_one_line_naming_file_line_and_field(path):
-    fragment, line = expectation(path)
+    fragment, line = expectation(path, need_line=True)
     with pytest.raises(ExperimentError) as raised:
         load_experiment(path)
     message = str(raised.value)
