@@ -9,7 +9,8 @@ Run from the repository root (needs the ``experiments`` extra)::
 
 For each run size the script times:
 
-* ``direct``: :func:`relsim.runs.run_one` called in a loop in this process (the model alone);
+* ``direct``: :func:`relsim.runs.run_one` called in a loop in this process (the model alone,
+  building the two tables a worker builds);
 * ``1 worker``: :func:`relsim.experiments.run` with ``workers=1`` (batches run in this
   process), writing its batch files to a temporary directory;
 * ``2 local workers``: the same on a warm :func:`relsim.experiments.runner.process_pool` of
@@ -86,9 +87,11 @@ def experiment(directory: Path, name: str, customers: int, steps: int, runs: int
 
 
 def direct(exp, runs: int) -> float:
-    """Seconds for ``runs`` calls of run_one on the design's configurations."""
+    """Seconds for ``runs`` calls of run_one on the design's configurations, building the
+    tables a sweep's worker builds (``relsim.experiments.worker.OUTCOME_TABLES``)."""
     from relsim.experiments.designs import point_values
     from relsim.experiments.designs import sample as sample_design
+    from relsim.experiments.worker import OUTCOME_TABLES
     from relsim.runs import replication_seed, run_one
 
     design = sample_design(exp)
@@ -96,7 +99,7 @@ def direct(exp, runs: int) -> float:
     seed = replication_seed(exp.root_seed, 0)
     start, cpu = time.perf_counter(), time.process_time()
     for config in configs:
-        run_one(config, seed, 0)
+        run_one(config, seed, 0, tables=OUTCOME_TABLES)
     CPU_SECONDS["direct"] = time.process_time() - cpu
     return time.perf_counter() - start
 
@@ -126,7 +129,7 @@ def runner_only(exp, runs: int) -> float:
     design = sample_design(exp)
     stored = module.run_one(exp.configs(point_values(design, 0))["baseline"], 1, 0)
     real = module.run_one
-    module.run_one = lambda config, seed, replication=0: stored
+    module.run_one = lambda config, seed, replication=0, tables=None: stored
     try:
         return sweep(exp)
     finally:

@@ -82,3 +82,33 @@ def test_parquet_files_carry_the_unit_and_meaning_of_every_column(comparison, tm
             assert meta[b"unit"].decode() == column.unit
         back = pd.read_parquet(tmp_path / "out" / f"{table}.parquet")
         assert list(back.columns) == declared(table)
+
+
+def test_a_run_builds_only_the_tables_asked_for():
+    """run_one(tables=...) (what the sweep's workers and the calibration use): the tables
+    asked for are those of a full run, the others None; an unknown name is refused."""
+    config = relsim.ModelConfig(n_customers=300, steps=12)
+    full = relsim.run_one(config, 5, 2)
+    part = relsim.run_one(config, 5, 2, tables=("relationships", "firms"))
+    assert sorted(part.tables()) == ["firms", "relationships"]
+    assert part.cohorts is None and part.transactions is None and part.trace is None
+    for name, frame in part.tables().items():
+        pd.testing.assert_frame_equal(frame, full.tables()[name], check_exact=True)
+    cohorts = relsim.run_one(config, 5, 2, tables=["cohorts"])  # built from relationships
+    assert list(cohorts.tables()) == ["cohorts"]
+    pd.testing.assert_frame_equal(cohorts.cohorts, full.cohorts, check_exact=True)
+    with pytest.raises(ValueError, match="unknown tables"):
+        relsim.run_one(config, 5, tables=["firm"])
+
+
+def test_the_empty_table_is_built_once_and_handed_out_as_a_copy():
+    from relsim.tables import conform
+
+    first = conform(pd.DataFrame(), "trace", ["A", "B"], ["s"])
+    assert list(first.columns) == [c.name for c in TABLE_COLUMNS["trace"]
+                                   if c.name not in ("replication", "seed")]
+    first.insert(0, "seed", pd.Series([], dtype="int64"))
+    first["firm"] = first["firm"].cat.add_categories(["C"])
+    second = conform(pd.DataFrame(), "trace", ["A", "B"], ["s"])
+    assert "seed" not in second.columns and list(second["firm"].cat.categories) == ["A", "B"]
+    assert list(conform(pd.DataFrame(), "trace", ["X"])["firm"].cat.categories) == ["X"]

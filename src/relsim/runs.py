@@ -11,7 +11,7 @@ so results do not depend on how runs are spread over workers.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,15 +39,18 @@ def replication_seed(seed: int, replication: int) -> int:
 
 @dataclass
 class RunResult:
-    """Tidy tables of one or more runs (each with ``replication`` and ``seed`` columns)."""
+    """Tidy tables of one or more runs (each with ``replication`` and ``seed`` columns).
 
-    firms: pd.DataFrame
-    market: pd.DataFrame
-    transactions: pd.DataFrame
-    relationships: pd.DataFrame
-    cohorts: pd.DataFrame
-    customers: pd.DataFrame
-    trace: pd.DataFrame
+    A run collected with only some tables (:func:`collect`'s ``tables``) has None for the
+    others."""
+
+    firms: pd.DataFrame | None
+    market: pd.DataFrame | None
+    transactions: pd.DataFrame | None
+    relationships: pd.DataFrame | None
+    cohorts: pd.DataFrame | None
+    customers: pd.DataFrame | None
+    trace: pd.DataFrame | None
     config: ModelConfig | None = field(default=None, repr=False)
     weekly_truth: pd.DataFrame | None = None
 
@@ -58,39 +61,57 @@ class RunResult:
 
     @classmethod
     def concat(cls, results: list[RunResult]) -> RunResult:
-        """Stack the tables of several runs (those of ON_REQUEST if every run carries them)."""
-        names = list(TABLES) + [name for name in ON_REQUEST
-                                if results and all(getattr(r, name) is not None for r in results)]
+        """Stack the tables of several runs (each table that every run carries)."""
         return cls(**{name: pd.concat([getattr(r, name) for r in results], ignore_index=True)
-                      for name in names}, config=results[0].config if results else None)
+                      if results and all(getattr(r, name) is not None for r in results)
+                      else None for name in TABLES + ON_REQUEST},
+                   config=results[0].config if results else None)
 
 
-def collect(model: RelationshipModel) -> RunResult:
+def collect(model: RelationshipModel, tables: Collection[str] | None = None) -> RunResult:
     """Tidy tables from a finished model, each with the columns and dtypes of the data
-    dictionary (:mod:`relsim.tables`)."""
+    dictionary (:mod:`relsim.tables`).  ``tables``: the names of those to build (default:
+    all, and ``weekly_truth`` when recorded); the others are None.  A caller that reads
+    two tables (the sweep's workers: ``firms`` and ``relationships``) saves building the
+    rest."""
+    wanted = TABLES + ON_REQUEST if tables is None else tuple(tables)
+    unknown = sorted(set(wanted) - set(TABLES + ON_REQUEST))
+    if unknown:
+        raise ValueError(f"unknown tables {unknown}; expected some of "
+                         f"{list(TABLES + ON_REQUEST)}")
     dc = model.datacollector
-    firms = dc.get_agent_vars_dataframe().reset_index()
-    firms = firms.rename(columns={"Step": "step"}).drop(columns=["AgentID"])
-    market = dc.get_model_vars_dataframe().rename_axis("step").reset_index()
     names = [f.name for f in model.firms]
     segments = [s.name for s in model.config.segments]
-    relationships = model.records.relationships_frame(model)
-    tables = {"firms": firms, "market": market,
-              "transactions": model.records.transactions_frame(names),
-              "relationships": relationships,
-              "cohorts": cohort_retention(relationships, model.steps),
-              "customers": model.records.customers_frame(model),
-              "trace": model.records.trace_frame(),
-              "weekly_truth": (model.records.truth_frame(names) if model.config.record.truth
-                               else None)}
+    built: dict[str, pd.DataFrame] = {}
+
+    def relationships() -> pd.DataFrame:
+        if "relationships" not in built:
+            built["relationships"] = model.records.relationships_frame(model)
+        return built["relationships"]
+
+    builders = {
+        "firms": lambda: dc.get_agent_vars_dataframe().reset_index().rename(
+            columns={"Step": "step"}).drop(columns=["AgentID"]),
+        "market": lambda: dc.get_model_vars_dataframe().rename_axis("step").reset_index(),
+        "transactions": lambda: model.records.transactions_frame(names),
+        "relationships": relationships,
+        "cohorts": lambda: cohort_retention(relationships(), model.steps),
+        "customers": lambda: model.records.customers_frame(model),
+        "trace": model.records.trace_frame,
+        "weekly_truth": lambda: (model.records.truth_frame(names) if model.config.record.truth
+                                 else None),
+    }
+    frames = {name: builders[name]() if name in wanted else None for name in builders}
     return RunResult(**{name: None if frame is None else conform(frame, name, names, segments)
-                        for name, frame in tables.items()}, config=model.config)
+                        for name, frame in frames.items()}, config=model.config)
 
 
-def run_one(config: ModelConfig, seed: int, replication: int = 0) -> RunResult:
-    """Build, run and collect one model: a pure function of (config, seed)."""
+def run_one(config: ModelConfig, seed: int, replication: int = 0, *,
+            tables: Collection[str] | None = None) -> RunResult:
+    """Build, run and collect one model: a pure function of (config, seed).  ``tables``:
+    the tables to build (:func:`collect`; default all)."""
     model = RelationshipModel(config, rng=seed).run()
-    result = collect(model)
+    result = collect(model, tables)
     for table in result.tables().values():
         table.insert(0, "seed", np.int64(seed))
         table.insert(0, "replication", np.int32(replication))

@@ -83,7 +83,7 @@ def simulate_cohort(config: ModelConfig, seed: int, replication: int, firm: str,
                     first_week: int, last_week: int, ages: tuple[int, ...]
                     ) -> tuple[int, np.ndarray]:
     """One run of ``config`` reduced to its cohort counts (a pure, picklable function)."""
-    result = run_one(config, seed, replication)
+    result = run_one(config, seed, replication, tables=("relationships",))
     _forget_finished_models()
     return cohort_counts(result.relationships, firm, first_week, last_week, np.asarray(ages))
 

@@ -4,7 +4,8 @@ A task (:class:`Task`) is a batch of *units*: one design point and one
 replication, run in every arm.  Replication ``r`` runs with
 ``relsim.runs.replication_seed(seed, r)`` at every point and in every arm (common
 random numbers), so a unit's numbers do not depend on which batch, worker or
-backend ran it.  Each run is :func:`relsim.runs.run_one`; its outcomes are computed
+backend ran it.  Each run is :func:`relsim.runs.run_one`, building only the two tables
+the outcomes read (:data:`OUTCOME_TABLES`); its outcomes are computed
 here, in the worker, by :func:`relsim.report.outcomes.replication_outcomes` (the
 report's own definitions), and only the outcome rows of the experiment's firms
 travel back: a few rows per run instead of the run's tables.
@@ -33,6 +34,9 @@ from relsim.scenario import BASELINE, Scenario
 
 KEYS = ["point", "arm", "replication", "firm"]
 """Columns that identify one row of results."""
+
+OUTCOME_TABLES = ("firms", "relationships")
+"""The tables :func:`replication_outcomes` reads: the only ones a worker builds."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,8 @@ def run_batch(task: Task) -> pd.DataFrame:
         firms, relationships, done = [], [], []
         for arm, config in configs.items():
             same = next((i for i, (c, _) in enumerate(done) if c == config), None)
-            result = done[same][1] if same is not None else run_one(config, seed, replication)
+            result = done[same][1] if same is not None else run_one(
+                config, seed, replication, tables=OUTCOME_TABLES)
             done.append((config, result))
             firms.append(result.firms.assign(**{VARIANT: arm, "replication": k}))
             relationships.append(result.relationships.assign(**{VARIANT: arm,
