@@ -25,8 +25,10 @@ with identical configurations share their runs.  The cache is a
 if it matches the SHA-256 manifest written last; anything else is deleted and run
 again.
 
-Worker processes (:func:`relsim.pool.process_pool`) ignore Ctrl-C (the parent stops
-them, :func:`relsim.pool.stop_pool`) and exit when the parent dies, even by kill -9 (Linux
+Runs go through :func:`relsim.pool.run_tasks`, the loop ``relsim sweep`` and ``relsim
+calibrate`` use too, each finished run cached as it arrives.  Worker processes
+(:func:`relsim.pool.executor_for`) ignore Ctrl-C (the parent stops them,
+:func:`relsim.pool.stop_pool`) and exit when the parent dies, even by kill -9 (Linux
 ``PR_SET_PDEATHSIG``; elsewhere a thread that watches the parent's process id).
 """
 
@@ -37,8 +39,7 @@ import importlib
 import json
 import os
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, as_completed
-from contextlib import nullcontext
+from concurrent.futures import Executor
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,7 @@ from tqdm import tqdm
 from relsim.config import ModelConfig
 from relsim.network import edge_list_digest
 from relsim.outputs import TableCache, write_tables
-from relsim.pool import process_pool, sigint_ignored, stop_pool
+from relsim.pool import executor_for, run_tasks
 from relsim.runs import ON_REQUEST, TABLES, RunResult, replication_seed
 from relsim.scenario import Scenario
 from relsim.tables import conform
@@ -143,12 +144,11 @@ class Comparison:
                          disable=None if progress else True)
         try:
             pending = [job for job in self.jobs if not self._read_cached(job)]
-            if executor is None and (workers == 1 or len(pending) <= 1):
-                run_one = _run_one()
-                for job in pending:
-                    self._finished(job, run_one(*self.jobs[job]))
-            elif pending:
-                self._run_on(pending, workers, executor)
+            if pending:
+                with executor_for(workers if executor is not None else min(workers, len(pending)),
+                                  executor=executor) as (pool, _):
+                    run_tasks(pool, _run_one(), [(job, self.jobs[job]) for job in pending],
+                              self._finished, in_flight=len(pending))
         finally:
             self._bar.close()
             self._bar = None
@@ -183,31 +183,6 @@ class Comparison:
     def _advance(self, job: JobKey) -> None:
         if self._bar is not None:
             self._bar.update(self._count(job))
-
-    def _run_on(self, pending: list[JobKey], workers: int, executor: Executor | None) -> None:
-        own = executor is None
-        if own:
-            executor = process_pool(min(workers, len(pending)))
-        futures: dict[Future, JobKey] = {}
-        try:
-            run_one = _run_one()
-            with sigint_ignored() if own else nullcontext():  # submit() starts the processes
-                futures = {executor.submit(run_one, *self.jobs[job]): job for job in pending}
-            for future in as_completed(futures):
-                self._finished(futures[future], future.result())
-        except BaseException:
-            if own:
-                stop_pool(executor)
-            else:  # (cancelling an own pool's futures here races with its shutdown)
-                for future in futures:
-                    future.cancel()
-            for future, job in futures.items():  # keep what finished meanwhile
-                if (job not in self.results and future.done() and not future.cancelled()
-                        and future.exception() is None):
-                    self._finished(job, future.result())
-            raise
-        if own:
-            executor.shutdown(wait=True)
 
     # ------------------------------------------------------------------ tables
 

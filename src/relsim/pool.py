@@ -1,5 +1,6 @@
-"""Where runs go: local worker processes or a Dask cluster, for every runner (comparisons,
-sweeps, calibrations).
+"""Where runs go and how they are run: local worker processes or a Dask cluster
+(:func:`executor_for`), and the one loop that runs tasks there and hands each result over as
+it finishes (:func:`run_tasks`), for every runner (comparisons, sweeps, calibrations).
 
 A pool's processes are spawned with Ctrl-C ignored (the parent handles it and stops
 them, :func:`stop_pool`), end on SIGTERM, and exit when the parent dies, even by
@@ -18,8 +19,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 
 from relsim.inputs import InputError
@@ -163,3 +164,51 @@ def executor_for(workers: int, scheduler: str | None = None,
             pool.shutdown(wait=True)
         else:
             yield None, 1
+
+
+# --------------------------------------------------------------------------- the runner
+
+def run_tasks(pool: Executor | None, function: Callable, tasks: Iterable[tuple[object, tuple]],
+              finished: Callable[[object, object], None], *, in_flight: int) -> None:
+    """Run ``function(*args)`` for each ``(key, args)`` of ``tasks`` and call
+    ``finished(key, result)`` as each result arrives: in this process, one after another,
+    when ``pool`` is None; else on ``pool`` (from :func:`executor_for`), at most
+    ``in_flight`` submitted at a time (``tasks`` is read lazily), in the order they finish.
+
+    The one loop of ``relsim run``, ``relsim sweep`` and ``relsim calibrate``: callers keep
+    their results by key, so what they produce does not depend on the order.  On any
+    exception (Ctrl-C included) the tasks not started are cancelled, those that finished
+    meanwhile are still handed over (so that they are kept: cached or written), and the
+    exception propagates (an own pool is then stopped by :func:`executor_for`)."""
+    if in_flight < 1:
+        raise ValueError(f"in_flight must be at least 1, got {in_flight}")
+    if pool is None:
+        for key, args in tasks:
+            finished(key, function(*args))
+        return
+    running: dict[Future, object] = {}
+    try:
+        for key, args in tasks:
+            running[pool.submit(function, *args)] = key
+            while len(running) >= in_flight:
+                _hand_over(running, finished)
+        while running:
+            _hand_over(running, finished)
+    except BaseException:
+        for future in running:
+            future.cancel()
+        try:  # keep what finished meanwhile
+            for future, key in running.items():
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    finished(key, future.result())
+        except Exception:  # noqa: BLE001  (e.g. the disk that failed the first: that one is raised)
+            pass
+        raise
+
+
+def _hand_over(running: dict[Future, object], finished) -> None:
+    """Wait for at least one running task; hand every finished one to ``finished``."""
+    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+    for future in done:
+        finished(running.pop(future), future.result())
+

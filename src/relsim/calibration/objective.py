@@ -61,6 +61,7 @@ from relsim.calibration.sbg import cohort_log_likelihood
 from relsim.calibration.schema import Calibration, FreeParameter
 from relsim.config import ModelConfig
 from relsim.outputs import TableCache
+from relsim.pool import run_tasks
 from relsim.runs import replication_seed, run_one
 
 
@@ -168,15 +169,15 @@ class Simulator:
                     jobs.setdefault(key, (config, seed, replication))
             keys.append(row)
         self.reused += sum(len(row) for row in keys) - len(jobs)
-        args = [(cfg, seed, rep, self.calibration.firm, m.cohort_start, m.cohort_end, self.ages)
-                for cfg, seed, rep in jobs.values()]
-        if self.executor is None or len(args) < 2:
-            results = (simulate_cohort(*a) for a in args)
-        else:
-            results = self.executor.map(simulate_cohort, *zip(*args, strict=True))
-        for key, (size, alive) in zip(jobs, results, strict=True):
-            self._store(key, int(size), np.asarray(alive, dtype=float))
+        tasks = [(key, (cfg, seed, rep, self.calibration.firm, m.cohort_start, m.cohort_end,
+                        self.ages)) for key, (cfg, seed, rep) in jobs.items()]
+
+        def finished(key: str, counts: tuple[int, np.ndarray]) -> None:
+            self._store(key, int(counts[0]), np.asarray(counts[1], dtype=float))
             self.simulations += 1
+
+        run_tasks(self.executor if len(tasks) > 1 else None, simulate_cohort, tasks, finished,
+                  in_flight=max(len(tasks), 1))
         self.seconds += time.perf_counter() - start
         out = []
         for row in keys:

@@ -11,7 +11,8 @@ replication, every arm; see :mod:`relsim.experiments.worker`) and hands them to 
   ``distributed.LocalCluster`` of N single-threaded worker processes started here;
 * ``executor=``: any Executor you pass (left running).
 
-At most two batches per worker are in flight; each finished batch's rows are
+At most two batches per worker are in flight (:func:`relsim.pool.run_tasks`, the loop
+``relsim run`` and ``relsim calibrate`` use too); each finished batch's rows are
 written at once (:mod:`relsim.experiments.store`), so an interrupted or killed
 sweep keeps every finished batch, and ``resume=True`` runs only the units no
 batch file holds.  Results are identical whatever the backend, worker count or
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import Executor
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from relsim.experiments.designs import sample as sample_design
 from relsim.experiments.schema import Experiment
 from relsim.experiments.worker import KEYS, Task, run_batch
 from relsim.outputs import InPlaceClaim
-from relsim.pool import executor_for
+from relsim.pool import executor_for, run_tasks
 
 TASK_SECONDS = 4.0
 """Aimed-for length of one task: long enough that per-task overhead is small, short enough
@@ -121,12 +122,9 @@ def run(experiment: Experiment, out: str | Path | None = None, *, workers: int =
             bar.update(len(chunk) * arms)
 
         try:
-            tasks = _tasks(experiment, design, units, size)
-            if pool is None:
-                for chunk, task in tasks:
-                    finished(chunk, run_batch(task))
-            else:
-                _run_on(pool, tasks, 2 * count, finished)
+            run_tasks(pool, run_batch, ((chunk, (task,)) for chunk, task in
+                                        _tasks(experiment, design, units, size)),
+                      finished, in_flight=2 * count)
         finally:
             bar.close()
         if out is not None:
@@ -137,27 +135,3 @@ def run(experiment: Experiment, out: str | Path | None = None, *, workers: int =
     if not frames:
         return pd.DataFrame(columns=[*KEYS, "seed", *experiment.outcomes])
     return sort_results(pd.concat(frames, ignore_index=True), experiment)
-
-
-def _run_on(pool: Executor, tasks: Iterator, in_flight: int, finished) -> None:
-    """Submit tasks keeping ``in_flight`` of them running; hand each result to ``finished``
-    as it comes.  On any exception (Ctrl-C included) the rest is cancelled."""
-    running: dict[Future, list] = {}
-    try:
-        for chunk, task in tasks:
-            running[pool.submit(run_batch, task)] = chunk
-            while len(running) >= in_flight:
-                _collect(running, finished)
-        while running:
-            _collect(running, finished)
-    except BaseException:
-        for future in running:
-            future.cancel()
-        raise
-
-
-def _collect(running: dict[Future, list], finished) -> None:
-    """Wait for at least one running task and hand over every finished one."""
-    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-    for future in done:
-        finished(running.pop(future), future.result())
