@@ -112,3 +112,14 @@ def test_the_empty_table_is_built_once_and_handed_out_as_a_copy():
     second = conform(pd.DataFrame(), "trace", ["A", "B"], ["s"])
     assert "seed" not in second.columns and list(second["firm"].cat.categories) == ["A", "B"]
     assert list(conform(pd.DataFrame(), "trace", ["X"])["firm"].cat.categories) == ["X"]
+
+
+def test_a_count_that_is_not_finite_is_refused_not_wrapped():
+    from relsim.tables import conform
+
+    frame = relsim.run(n_customers=100, steps=2).firms.drop(columns=["replication", "seed"])
+    for bad in (float("nan"), float("inf")):
+        broken = frame.astype({"churn": "float64"})
+        broken.loc[0, "churn"] = bad
+        with pytest.raises(ValueError):
+            conform(broken, "firms", list(frame["firm"].cat.categories))

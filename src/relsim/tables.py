@@ -258,12 +258,13 @@ _NUMPY = ("float64", "int32", "int64", "bool")
 
 def _as_array(values: pd.Series, dtype: str, categories: dict[str, list | None]):
     """The values of :func:`_as`, as an array; a cast between numpy dtypes is numpy's own
-    (what pandas does after its check that no NaN becomes an integer, kept here)."""
+    (what pandas does after its check that no NaN or infinity becomes an integer, which
+    is kept: such values go through pandas and raise)."""
     source = values.dtype
     if (dtype in _NUMPY and source != dtype and isinstance(source, np.dtype)
             and source.kind in "biuf"):
         array = values.to_numpy()
-        if not (source.kind == "f" and dtype != "float64" and np.isnan(array).any()):
+        if not (source.kind == "f" and dtype != "float64" and not np.isfinite(array).all()):
             return array.astype(dtype)
     return _as(values, dtype, categories).array
 
