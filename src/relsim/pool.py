@@ -211,4 +211,3 @@ def _hand_over(running: dict[Future, object], finished) -> None:
     done, _ = wait(list(running), return_when=FIRST_COMPLETED)
     for future in done:
         finished(running.pop(future), future.result())
-

@@ -82,20 +82,15 @@ def collect(model: RelationshipModel, tables: Collection[str] | None = None) -> 
     dc = model.datacollector
     names = [f.name for f in model.firms]
     segments = [s.name for s in model.config.segments]
-    built: dict[str, pd.DataFrame] = {}
-
-    def relationships() -> pd.DataFrame:
-        if "relationships" not in built:
-            built["relationships"] = model.records.relationships_frame(model)
-        return built["relationships"]
-
+    relationships = (model.records.relationships_frame(model)  # cohorts are made from it
+                     if {"relationships", "cohorts"} & set(wanted) else None)
     builders = {
         "firms": lambda: dc.get_agent_vars_dataframe().reset_index().rename(
             columns={"Step": "step"}).drop(columns=["AgentID"]),
         "market": lambda: dc.get_model_vars_dataframe().rename_axis("step").reset_index(),
         "transactions": lambda: model.records.transactions_frame(names),
-        "relationships": relationships,
-        "cohorts": lambda: cohort_retention(relationships(), model.steps),
+        "relationships": lambda: relationships,
+        "cohorts": lambda: cohort_retention(relationships, model.steps),
         "customers": lambda: model.records.customers_frame(model),
         "trace": model.records.trace_frame,
         "weekly_truth": lambda: (model.records.truth_frame(names) if model.config.record.truth
