@@ -18,8 +18,9 @@ For each run size the script times:
   printed separately);
 * ``runner only``: the 1-worker sweep with ``run_one`` replaced by a stored result, i.e.
   the runner's own work per run (configurations, outcomes, batch files);
-* ``Dask 2 workers``: the same on a warm ``distributed.LocalCluster(n_workers=2,
-  threads_per_worker=1)`` through ``Client.get_executor()``.
+* ``Dask 2 workers``: the same on a warm ``distributed.LocalCluster`` of two single-threaded
+  workers (:func:`relsim.pool.local_cluster`, what ``relsim sweep --scheduler local``
+  starts) through ``Client.get_executor()``.
 
 Every sweep is an LHS design over ``behaviour.trust_loss`` with one arm and one
 replication, so each design point is one run of the given size, the sweep
@@ -165,20 +166,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CPU: {cpu_model()} ({os.cpu_count()} logical cores); load average "
           f"{os.getloadavg()[0]:.1f} at the start")
     print(versions())
-    from relsim.pool import process_pool
+    from relsim.pool import local_cluster, process_pool
 
     start = time.perf_counter()
     pool = process_pool(2)
     print(f"start-up: local pool of 2 processes {time.perf_counter() - start:.2f} s", end="")
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
     except ImportError:
         cluster = client = dask = None
         print("; Dask not installed")
     else:
         start = time.perf_counter()
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+        cluster = local_cluster(2)  # what ``relsim sweep --scheduler local`` starts
         client = Client(cluster)
         dask = client.get_executor(pure=False)
         print(f"; Dask LocalCluster of 2 workers {time.perf_counter() - start:.2f} s")

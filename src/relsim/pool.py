@@ -115,19 +115,42 @@ class SchedulerError(InputError):
     """A Dask scheduler that cannot be used (not installed, unreachable); one line."""
 
 
+NO_MALLOC_TRIM = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+"""Dask configuration that leaves glibc's malloc trim threshold alone in the workers a
+:func:`local_cluster` spawns.  Dask's default (65536) also fixes glibc's mmap threshold, so
+every large temporary array is mapped and unmapped again: measured, a 20,000-customer run
+took 27% longer with it."""
+
+
+def local_cluster(workers: int):
+    """A ``distributed.LocalCluster`` of ``workers`` single-threaded worker processes, with
+    :data:`NO_MALLOC_TRIM`.  Starting it leaves this process's environment as it was: Dask's
+    nannies write their workers' variables (``OMP_NUM_THREADS``, ...) into it, and a local
+    pool started later in this process would inherit them."""
+    import dask
+    from distributed import LocalCluster
+
+    before = dict(os.environ)
+    try:
+        with dask.config.set(NO_MALLOC_TRIM):
+            return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                dashboard_address=None, silence_logs=logging.ERROR)
+    finally:
+        for name in set(os.environ) - set(before):
+            del os.environ[name]
+        os.environ.update(before)
+
+
 def dask_client(scheduler: str, workers: int, stack: ExitStack):
     """A Dask client: of a ``LocalCluster`` of ``workers`` processes (``scheduler="local"``)
     or connected to the scheduler at ``scheduler``; closed when ``stack`` closes.  An
     unreachable scheduler is a :class:`SchedulerError`."""
     if importlib.util.find_spec("distributed") is None:
         raise SchedulerError(f"--scheduler needs the distributed package: {DASK_EXTRA}")
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if scheduler == "local":
-        cluster = stack.enter_context(LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-            silence_logs=logging.ERROR))
-        return stack.enter_context(Client(cluster))
+        return stack.enter_context(Client(stack.enter_context(local_cluster(workers))))
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:

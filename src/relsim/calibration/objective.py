@@ -52,7 +52,6 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
 
-import mesa
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -85,19 +84,7 @@ def simulate_cohort(config: ModelConfig, seed: int, replication: int, firm: str,
                     ) -> tuple[int, np.ndarray]:
     """One run of ``config`` reduced to its cohort counts (a pure, picklable function)."""
     result = run_one(config, seed, replication, tables=("relationships",))
-    _forget_finished_models()
     return cohort_counts(result.relationships, firm, first_week, last_week, np.asarray(ages))
-
-
-def _forget_finished_models() -> None:
-    """Let finished models be garbage-collected: Mesa 3.3's ``Agent._ids`` keeps a reference
-    to every model that made agents (mesa issue 3179, fixed in later Mesa), which a
-    calibration's hundreds of runs in one process turn into gigabytes.  Only models that
-    have stopped running are forgotten; they make no more agents."""
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        for model in [m for m in ids if getattr(m, "running", True) is False]:
-            del ids[model]
 
 
 class Simulator:
