@@ -167,3 +167,31 @@ def test_dask_scheduler_gives_the_same_point_fit_as_one_process(tmp_path):
         on_dask = calibrate(path, scheduler=cluster.scheduler_address)
     assert on_dask.parameters.equals(calibrate(path).parameters)
     assert on_dask.cost["scheduler"] == cluster.scheduler_address
+
+
+class _Quadratic:
+    """A stand-in objective: 100 (u0 - 0.4)^2 + 50 u1, whose minimum on the unit square lies
+    at u1 = 0, a bound, where the slope is 50 and the curvature 0."""
+
+    def batch(self, points):
+        return [100.0 * (p[0] - 0.4) ** 2 + 50.0 * p[1] for p in np.atleast_2d(points)]
+
+
+def test_a_parameter_at_a_bound_is_held_there_and_the_others_get_their_curvature():
+    from relsim.calibration.fit import at_bounds, covariance
+
+    u = np.array([0.4, 0.0])
+    assert at_bounds(u).tolist() == [False, True]
+    cov, note = covariance(_Quadratic(), u, 0.05)
+    assert note is None
+    assert cov[0, 0] == pytest.approx(1 / 200)  # the inverse of the curvature, 200
+    assert cov[1, 1] == 0 and cov[0, 1] == 0 and cov[1, 0] == 0
+
+
+def test_a_bound_parameter_gets_a_one_sided_likelihood_ratio_interval():
+    from relsim.calibration.fit import LR_95, bound_limit
+
+    end, reached = bound_limit(_Quadratic(), np.array([0.4, 0.0]), 1, 0.0, 0.05, LR_95)
+    assert reached and end == pytest.approx(LR_95 / 50)  # 50 u1 = 1.92
+    end, reached = bound_limit(_Quadratic(), np.array([0.4, 0.0]), 1, 0.0, 0.05, 1000.0)
+    assert not reached and end == pytest.approx(0.3)  # six steps scanned, never that high

@@ -265,9 +265,9 @@ def test_calibration_notebook_runs_and_its_fit_projection_and_comparison_are_tru
     fit_years = range(first + 1, last + 1)
     assert "within 2 percentage points of the observed share in every year" in text
     assert max(abs(simulated[t] - shares[t]) for t in fit_years) < 0.02
-    # the estimates: "about 1.3%", "a heterogeneity of about 0.01", and the start values
-    assert 0.0125 <= estimates["behaviour.base_churn"] < 0.0135
-    assert 0.008 < estimates["behaviour.churn_heterogeneity"] < 0.012
+    # the estimates: "about 1.1%", "a heterogeneity of about 0.006", and the start values
+    assert 0.0105 <= estimates["behaviour.base_churn"] < 0.0115
+    assert 0.005 < estimates["behaviour.churn_heterogeneity"] < 0.007
     for path, value in estimates.items():
         assert value == pytest.approx(spec["parameters"][path]["start"], rel=1e-9)
 
@@ -280,8 +280,8 @@ def test_calibration_notebook_runs_and_its_fit_projection_and_comparison_are_tru
     assert np.allclose(curves["sbg"], projections[cohort][curves.index], atol=2e-4)
     mae = {"relsim": np.mean(np.abs(simulated[held_out] - shares[held_out])),
            "sbg": np.mean(np.abs(projections[cohort][held_out] - shares[held_out]))}
-    # "its mean absolute error is under 1 point, relsim's about 2 points (under 3)"
-    assert mae["sbg"] < 0.01 and 0.015 < mae["relsim"] < 0.03, mae
+    # "its mean absolute error is under 1 point, relsim's nearly 3 points (under 3)"
+    assert mae["sbg"] < 0.01 and 0.025 < mae["relsim"] < 0.03, mae
     # "relsim's projection falls below the observed share in years 5–7, by more each year"
     gaps = simulated[[5, 6, 7]] - shares[[5, 6, 7]].to_numpy()
     assert (gaps < 0).all() and (np.diff(gaps) < 0).all(), gaps

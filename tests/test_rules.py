@@ -166,3 +166,14 @@ def test_excellent_recovery_beats_no_failure_and_poor_recovery_is_a_double_devia
     resolved = np.array([True, False, False])
     s = complaints.recovered_satisfaction(failed, complained, resolved, np.full(3, 0.9), 0.2)
     assert s[0] == pytest.approx(0.9) and s[1] == pytest.approx(0.0) and s[2] == 0.2
+
+
+def test_churn_proneness_keeps_each_customers_quantile_as_its_parameters_change():
+    """Inverse-CDF draws: with the same stream, a larger mean raises every customer's
+    proneness, and a small change moves it a little (a smooth calibration objective)."""
+    draw = [churn.churn_proneness(m, h, 1000, np.random.default_rng(3))
+            for m, h in ((0.02, 0.03), (0.0201, 0.03), (0.02, 0.0301))]
+    assert np.all(draw[1] >= draw[0])
+    assert np.max(np.abs(draw[1] - draw[0])) < 0.005
+    assert np.max(np.abs(draw[2] - draw[0])) < 0.005
+    assert np.argsort(draw[0]).tolist() == np.argsort(draw[2]).tolist()

@@ -54,8 +54,8 @@ def initial_customers(config: ModelConfig, rng: np.random.Generator,
         ("status_seeking", "status_seeking"), ("personal_switching_cost", "switching_cost"))}
     # the initial base has been with its firm for a while (13 weeks to 2 years)
     tenure = np.where(starts, rng.integers(13, 105, size=n), 0).astype(np.int32)
-    # drawn last: the beta sampler uses a variable number of draws, so churn
-    # parameters must not shift the draws of anything else
+    # drawn last, and only for heterogeneous proneness: so churn parameters never shift
+    # the draws of anything else
     proneness = churn_proneness(b.base_churn, b.churn_heterogeneity, n, rng)
     proneness = np.minimum(1.0, proneness * seg("churn_multiplier"))
     trust_weight = np.array([b.commitment_trust_weight if s.trust_weight is None

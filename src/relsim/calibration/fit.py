@@ -21,7 +21,11 @@ the simulated curve (the simulated-likelihood correction of Gouriéroux &
 Monfort 1996, ch. 2: an objective computed from ``S`` times as many simulated
 as observed customers has ``1 + 1/S`` times the variance).  95% intervals are
 the estimate +- 1.96 standard errors on the search scale (so a log-uniform
-parameter gets an asymmetric interval), clipped to the bounds.  The
+parameter gets an asymmetric interval), clipped to the bounds.  A parameter whose
+estimate lies at a bound of its search is held there for the Hessian (taken over the
+others) and gets no standard error but a one-sided 95% likelihood-ratio interval: from the
+bound to where the objective, the others held at the estimate, rises by 1.92 (half the
+95% quantile of chi-square(1)) times the same inflation.  The
 projection band simulates ``band_draws`` parameter vectors drawn from that
 normal distribution (one replication each, cycling through the common seeds)
 and takes the pointwise 2.5% and 97.5% quantiles: the uncertainty of the
@@ -100,19 +104,76 @@ def _differential_evolution(objective: Objective, budget: int, seed: int):
     return res.x, float(res.fun), str(res.message)
 
 
+BOUND_TOLERANCE = 1e-3
+"""An estimate this close to a bound (as a share of the parameter's searched range) is at it."""
+LR_95 = 1.9207294103470622
+"""Half the 95% quantile of chi-square(1): the rise of a negative log-likelihood at the limit
+of a 95% likelihood-ratio interval."""
+LR_STEPS = 6
+"""Steps of ``hessian_step`` scanned inward from a bound for a one-sided interval."""
+
+
+def at_bounds(u: np.ndarray) -> np.ndarray:
+    """Which coordinates of unit-cube point ``u`` lie at a bound of the search."""
+    u = np.asarray(u, dtype=float)
+    return (u <= BOUND_TOLERANCE) | (u >= 1.0 - BOUND_TOLERANCE)
+
+
 def covariance(objective: Objective, u: np.ndarray, step: float
                ) -> tuple[np.ndarray | None, str | None]:
     """Covariance of the estimate on the search scale from the objective's Hessian (None and
-    a note if the Hessian is not positive definite: a flat or non-minimal objective)."""
-    center = np.clip(u, step, 1.0 - step)
-    points = hessian_stencil(center, step)
-    h = hessian(objective.batch(points), center, step)
+    a note if the Hessian is not positive definite: a flat or non-minimal objective).
+
+    Parameters at a bound (:func:`at_bounds`) are held there: the Hessian is taken over the
+    others (their rows and columns of the covariance are 0), since at a bound the objective
+    need not be flat, and its curvature says nothing about the uncertainty
+    (:func:`bound_limit` gives those a one-sided interval)."""
+    u = np.asarray(u, dtype=float)
+    free = np.flatnonzero(~at_bounds(u))
+    cov = np.zeros((len(u), len(u)))
+    if not free.size:
+        return cov, None
+    center = u.copy()
+    center[free] = np.clip(u[free], step, 1.0 - step)
+    points = []
+    for reduced in hessian_stencil(center[free], step):
+        point = center.copy()
+        point[free] = reduced
+        points.append(point)
+    h = hessian(objective.batch(points), center[free], step)
     try:
         np.linalg.cholesky(h)
     except np.linalg.LinAlgError:
         return None, ("the objective's Hessian at the estimate is not positive definite (a flat "
                       "direction or noise larger than its curvature): no standard errors")
-    return np.linalg.inv(h), None
+    cov[np.ix_(free, free)] = np.linalg.inv(h)
+    return cov, None
+
+
+def bound_limit(objective: Objective, u: np.ndarray, i: int, value: float, step: float,
+                threshold: float) -> tuple[float, bool]:
+    """The inner end of a one-sided likelihood-ratio interval of parameter ``i``, which lies
+    at a bound: the objective is evaluated (as one batch) at :data:`LR_STEPS` steps inward,
+    the other parameters held at the estimate, and the end is where it first rises by
+    ``threshold`` above ``value`` (linear interpolation between steps).  Returns the end on
+    the search scale and whether the rise was reached (else the last step scanned)."""
+    u = np.asarray(u, dtype=float)
+    inward = 1.0 if u[i] <= 0.5 else -1.0
+    offsets = step * np.arange(1, LR_STEPS + 1)
+    points = []
+    for offset in offsets:
+        point = u.copy()
+        point[i] = np.clip(u[i] + inward * offset, 0.0, 1.0)
+        points.append(point)
+    rise = np.asarray(objective.batch(points), dtype=float) - value
+    previous_offset, previous_rise = 0.0, 0.0
+    for offset, r in zip(offsets, rise, strict=True):
+        if r >= threshold:
+            at = previous_offset + ((threshold - previous_rise) * (offset - previous_offset)
+                                    / (r - previous_rise))
+            return float(np.clip(u[i] + inward * at, 0.0, 1.0)), True
+        previous_offset, previous_rise = offset, max(previous_rise, r)
+    return float(np.clip(u[i] + inward * offsets[-1], 0.0, 1.0)), False
 
 
 def fit_point(objective: Objective) -> PointFit:
@@ -149,9 +210,24 @@ def fit_point(objective: Objective) -> PointFit:
         se_u = np.sqrt(np.diag(cov))
         jac = objective.jacobian(u)
         low, high = objective.values(u - Z95 * se_u), objective.values(u + Z95 * se_u)
+        bounded = at_bounds(u)
         for i, name in enumerate(names):
+            if bounded[i]:
+                continue
             se[name] = float(jac[i] * se_u[i])
             lower[name], upper[name] = low[name], high[name]
+        for i in np.flatnonzero(bounded):
+            name, spec = names[i], objective.parameters[i].spec
+            end, reached = bound_limit(objective, u, i, value, method.hessian_step,
+                                       LR_95 * inflation)
+            inner = objective.values(np.where(np.arange(len(u)) == i, end, u))[name]
+            lower[name], upper[name] = sorted((estimate[name], inner))
+            side, bound = ("lower", spec.lower) if u[i] <= 0.5 else ("upper", spec.upper)
+            notes.append(f"{name} is at its {side} bound {bound:g}: no standard error; its "
+                         f"95% interval is one-sided, from the likelihood ratio (the objective "
+                         f"rises by {LR_95 * inflation:.2f} at {inner:.4g}"
+                         + ("" if reached else " or further") + "); the projection band "
+                         "holds it at the bound")
         if method.band_draws:
             band = _band(objective, u, cov, method.band_draws, method.seed)
     deviance = 2.0 * (objective.saturated_log_likelihood() - (-value))

@@ -35,11 +35,11 @@ impossible.
 Common random numbers: replication ``r`` of every evaluation runs with seed
 ``relsim.runs.replication_seed(method.seed, r)``, so the objective is a
 deterministic function of the parameters, and two nearby points see the same
-luck: their difference comes from the parameters.  (The churn proneness draw
-of heterogeneous customers uses numpy's rejection beta sampler, so a change
-of the mean or heterogeneity redraws proneness: the objective has small jumps
-there, which the derivative-free optimizers and the wide Hessian step
-tolerate; see docs/calibration.md.)
+luck: their difference comes from the parameters.  (Churn proneness is drawn
+by inversion, so each customer keeps its quantile as the churn parameters
+change; the weekly Bernoulli events still give the objective small steps,
+which the derivative-free optimizers and the wide Hessian step tolerate; see
+docs/calibration.md.)
 """
 
 from __future__ import annotations

@@ -52,11 +52,18 @@ def churn_proneness(mean: float, heterogeneity: float, size: int,
     heterogeneity 0: theta_i = mean for all.  Otherwise theta_i ~ Beta(a, b)
     with a = mean / heterogeneity, b = (1 - mean) / heterogeneity, i.e. mean
     ``mean`` and 1 / (a + b) = heterogeneity (Fader & Hardie 2007's sBG mixing).
+
+    Drawn by inversion, theta_i = F^-1(u_i; a, b) with one uniform u_i per customer:
+    under common random numbers every customer keeps its quantile when ``mean`` or
+    ``heterogeneity`` change, so theta moves smoothly with them (a calibration's
+    objective is then smooth in both), and the number of draws never depends on them.
     """
+    from scipy.special import betaincinv
+
     a, b = (mean / heterogeneity, (1.0 - mean) / heterogeneity) if heterogeneity > 0 else (0, 0)
     if not (a > 0 and b > 0):  # homogeneous, or a degenerate mean (0, 1 or underflow)
         return np.full(size, mean, dtype=float)
-    return rng.beta(a, b, size=size)
+    return betaincinv(a, b, rng.random(size))
 
 
 def churn_hazard(proneness: np.ndarray, commitment: np.ndarray, rival_gap: np.ndarray,
