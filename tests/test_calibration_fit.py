@@ -195,3 +195,24 @@ def test_a_bound_parameter_gets_a_one_sided_likelihood_ratio_interval():
     assert reached and end == pytest.approx(LR_95 / 50)  # 50 u1 = 1.92
     end, reached = bound_limit(_Quadratic(), np.array([0.4, 0.0]), 1, 0.0, 0.05, 1000.0)
     assert not reached and end == pytest.approx(0.3)  # six steps scanned, never that high
+
+
+def test_abc_runs_on_the_same_dask_clusters_as_the_point_fit(monkeypatch):
+    """--method abc --scheduler goes through relsim.pool.dask_client: "local" starts a
+    LocalCluster (it was taken for an address), an unreachable one is the same one-line
+    error as for relsim sweep."""
+    import contextlib
+
+    pytest.importorskip("pyabc")
+    pytest.importorskip("distributed")
+    from relsim import pool
+    from relsim.calibration.abc import _sampler
+
+    with contextlib.ExitStack() as stack:
+        sampler = _sampler(2, "local", stack)
+        assert type(sampler).__name__ == "DaskDistributedSampler"
+        assert sampler.client_cores() == 2
+    monkeypatch.setattr(pool, "CONNECT_TIMEOUT", 1.0)
+    with pytest.raises(pool.SchedulerError, match="cannot reach a Dask scheduler"), \
+            contextlib.ExitStack() as stack:
+        _sampler(1, "tcp://127.0.0.1:9", stack)

@@ -48,6 +48,7 @@ from scipy import stats
 
 from relsim.calibration.objective import Objective, Simulator, pooled_survival
 from relsim.calibration.schema import Calibration, CalibrationError, FreeParameter
+from relsim.pool import dask_client
 from relsim.runs import replication_seed
 
 INSTALL_HINT = "ABC needs pyabc: pip install 'relsim[calibrate]'"
@@ -155,23 +156,19 @@ def _numpy_global_seed(seed: int):
         np.random.set_state(state)
 
 
-def _sampler(workers: int, scheduler: str | None):
+def _sampler(workers: int, scheduler: str | None, stack: contextlib.ExitStack):
+    """pyabc's sampler: on the Dask cluster ``scheduler`` names (an address, or ``"local"``
+    for a LocalCluster of ``workers`` processes: :func:`relsim.pool.dask_client`, the one
+    ``relsim sweep`` and the point fit use; closed with ``stack``), on ``workers`` local
+    processes, or in this process."""
     import pyabc
 
     if scheduler:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise CalibrationError("--scheduler needs dask.distributed: pip install "
-                                   "'relsim[calibrate]'") from None
-        try:
-            client = Client(scheduler, timeout=10)
-        except OSError as exc:
-            raise CalibrationError(f"--scheduler {scheduler}: cannot connect: {exc}") from None
-        return pyabc.sampler.DaskDistributedSampler(dask_client=client), client
+        client = dask_client(scheduler, workers, stack)
+        return pyabc.sampler.DaskDistributedSampler(dask_client=client)
     if workers > 1:
-        return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers), None
-    return pyabc.sampler.SingleCoreSampler(), None
+        return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+    return pyabc.sampler.SingleCoreSampler()
 
 
 def fit_abc(objective: Objective, *, workers: int = 1, scheduler: str | None = None,
@@ -191,8 +188,8 @@ def fit_abc(objective: Objective, *, workers: int = 1, scheduler: str | None = N
     kernel = pyabc.distance.FunctionKernel(AbcKernel(objective), ret_scale=SCALE_LOG,
                                            pdf_max=objective.saturated_log_likelihood())
     cache = str(objective.simulator.cache.directory) if objective.simulator.cache else None
-    sampler, client = _sampler(workers, scheduler)
-    try:
+    with contextlib.ExitStack() as stack:
+        sampler = _sampler(workers, scheduler, stack)
         with _numpy_global_seed(method.seed):
             abc = pyabc.ABCSMC(AbcModel(calibration, cache), prior, kernel,
                                population_size=method.abc_population, sampler=sampler,
@@ -204,9 +201,6 @@ def fit_abc(objective: Objective, *, workers: int = 1, scheduler: str | None = N
             database.parent.mkdir(parents=True, exist_ok=True)
             abc.new(f"sqlite:///{database}", observed)
             history = abc.run(max_nr_populations=method.abc_generations)
-    finally:
-        if client is not None:
-            client.close()
     frame, weights = history.get_distribution()
     names = [p.path for p in calibration.parameters]
     particles = frame[[f"p{i}" for i in range(len(names))]].to_numpy(dtype=float)

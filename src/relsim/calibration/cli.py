@@ -48,7 +48,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=WORKERS, default=1,
                         help="local worker processes for the simulations (default 1)")
     parser.add_argument("--scheduler", help="address of a Dask scheduler to run the "
-                        "simulations on (e.g. tcp://host:8786)")
+                        "simulations on (e.g. tcp://host:8786), or 'local' for a Dask "
+                        "LocalCluster of --workers processes")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace DIR if relsim wrote it (it holds .relsim-output.json)")
     parser.set_defaults(handler=command_calibrate)
