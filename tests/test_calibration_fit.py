@@ -216,3 +216,66 @@ def test_abc_runs_on_the_same_dask_clusters_as_the_point_fit(monkeypatch):
     with pytest.raises(pool.SchedulerError, match="cannot reach a Dask scheduler"), \
             contextlib.ExitStack() as stack:
         _sampler(1, "tcp://127.0.0.1:9", stack)
+
+
+def write_series_calibration(folder, kind: str = "churn_rate", periods: int = 16,
+                             fit: int = 11) -> str:
+    """A calibration of base_churn to a series of relsim's own: firm A's weekly churn rate
+    (or market share) from week 5 on, at the known base churn, in a market of 3,000."""
+    from relsim.calibration.objective import simulate_series
+
+    config = apply_overrides(ModelConfig.model_validate({**SCENARIO, "steps": 4 + periods}),
+                             {"behaviour.base_churn": TRUE_BASE_CHURN, "n_customers": 3000})
+    sizes, counts = simulate_series(config, 987_654, 0, "A", kind, 5, 1, periods)
+    rows = "\n".join(f"{t},{c / n:.6f},{int(n)}" for t, (n, c) in enumerate(zip(sizes, counts)))
+    (folder / "series.csv").write_text(f"week,share,customers\n{rows}\n")
+    spec = {"name": f"series-{kind}", "scenario": {**SCENARIO, "steps": 4 + periods},
+            "data": {"path": "series.csv", "kind": kind, "period_column": "week",
+                     "value_column": "share", "size_column": "customers"},
+            "mapping": {"firm": "A", "period": "week", "start_week": 5},
+            "fit_periods": [0, fit], "holdout_periods": [fit + 1, periods - 1],
+            "parameters": {"behaviour.base_churn": {"lower": 0.005, "upper": 0.12,
+                                                    "prior": "log-uniform"}},
+            "method": {"seed": 3, "replications": 2, "max_evaluations": 12, "band_draws": 4}}
+    path = folder / "series.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return str(path)
+
+
+def test_series_counts_are_the_firms_table_aggregated_by_period():
+    """churn_rate: churners of weeks in the period over customers at the end of the week
+    before; market_share: the firm's customers over all, at the period's last week."""
+    import pandas as pd
+
+    from relsim.calibration.objective import series_counts
+
+    steps = np.repeat(np.arange(7), 2)
+    firms = pd.DataFrame({"step": steps, "firm": ["A", "B"] * 7,
+                          "customers": [10, 30, 12, 28, 11, 29, 9, 31, 8, 30, 8, 32, 7, 33],
+                          "churn": [0, 0, 1, 2, 2, 0, 3, 1, 1, 1, 0, 0, 2, 1]})
+    at_risk, churned = series_counts(firms, "A", "churn_rate", 1, 2, 3)
+    assert at_risk.tolist() == [10, 11, 8] and churned.tolist() == [3, 4, 2]
+    total, own = series_counts(firms, "A", "market_share", 1, 2, 3)
+    assert total.tolist() == [40, 38, 40] and own.tolist() == [11, 8, 7]
+
+
+def test_a_churn_rate_series_fit_recovers_the_base_churn_that_made_it(tmp_path):
+    result = calibrate(write_series_calibration(tmp_path))
+    row = result.parameters.set_index("parameter").loc["behaviour.base_churn"]
+    assert row["lower95"] <= TRUE_BASE_CHURN <= row["upper95"], row
+    assert abs(row["estimate"] - TRUE_BASE_CHURN) < 0.01
+    assert result.summary["kind"] == "churn_rate" and "sbg" not in result.summary
+    assert result.sbg["sbg"].isna().all()
+    assert len(result.fit) == 12 and len(result.projection) == 4  # weeks 0-11, 12-15
+    assert result.mae.set_index("model").loc["relsim", "mae_holdout"] < 0.05
+    out = result.write(tmp_path / "out")
+    report = (out / "report.md").read_text()
+    assert "Observed vs relsim" in report and "sBG" not in report
+    assert "churn rate" in report
+
+
+def test_a_market_share_series_is_fitted_and_reported(tmp_path):
+    result = calibrate(write_series_calibration(tmp_path, "market_share", periods=8, fit=5))
+    assert result.fit["observed"].between(0, 1).all()
+    assert result.fit["relsim"].between(0, 1).all()
+    assert result.mae.set_index("model").loc["relsim", "mae_fit"] < 0.1

@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from relsim.calibration.objective import Objective, Simulator, pooled_survival
+from relsim.calibration.objective import Objective, Simulator, period_totals, pooled_survival
 from relsim.calibration.schema import Calibration, CalibrationError, FreeParameter
 from relsim.pool import dask_client
 from relsim.runs import replication_seed
@@ -129,7 +129,8 @@ class AbcModel:
         root = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1
         seeds = [(replication_seed(root, r), r) for r in range(method.replications)]
         (sizes, alive), = self._simulator.counts([values], seeds)
-        return {"survival": pooled_survival(sizes, alive), "size": np.array([sizes.sum()])}
+        return {"survival": pooled_survival(sizes, alive),
+                "size": period_totals(sizes, alive.shape[-1])}
 
 
 class AbcKernel:
@@ -141,8 +142,9 @@ class AbcKernel:
         self.log_likelihood = objective.log_likelihood
 
     def __call__(self, x: dict, x_0: dict, t=None, par=None) -> float:
-        alive = np.asarray(x["survival"], dtype=float)[None, :] * x["size"][0]
-        return self.log_likelihood(np.asarray(x["size"], dtype=float), alive)
+        size = np.asarray(x["size"], dtype=float)[None, :]
+        alive = np.asarray(x["survival"], dtype=float)[None, :] * size
+        return self.log_likelihood(size, alive)
 
 
 @contextlib.contextmanager
@@ -197,7 +199,7 @@ def fit_abc(objective: Objective, *, workers: int = 1, scheduler: str | None = N
                                    pdf_norm_method=pyabc.acceptor.pdf_norm_max_found),
                                eps=pyabc.Temperature())
             observed = {"survival": calibration.observed.retention.astype(float),
-                        "size": np.array([float(calibration.observed.size)])}
+                        "size": objective.observed_sizes.astype(float)}
             database.parent.mkdir(parents=True, exist_ok=True)
             abc.new(f"sqlite:///{database}", observed)
             history = abc.run(max_nr_populations=method.abc_generations)

@@ -21,7 +21,13 @@ layouts are read:
   with ``cohort_column: cohort``, ``cohort: "2019"`` and ``size_column: size``.
 
 Periods must be consecutive integers from 0 (a missing period 0 is taken as
-share 1); shares lie in [0, 1] and never rise.  A problem is a
+share 1); shares lie in [0, 1] and never rise.
+
+A **series** (``kind: churn_rate`` or ``market_share``) has the same layouts: one
+share per period (the churn rate of the period, or the market share at its end),
+periods consecutive from 0 (period 0 must be there), and the number of customers
+each share is measured on (``size``, or one per row in ``size_column``); its
+shares may rise and fall.  A problem is a
 :class:`DataFileError` naming the file, the line and the column (1-based):
 ``cohorts.csv:5:2: regular: expected a share in [0, 1], got '1.4'``.
 """
@@ -58,11 +64,16 @@ class ObservedCohort:
     retention: np.ndarray
     size: int
     label: str
+    kind: str = "cohort_retention"
+    period_sizes: np.ndarray | None = None
+    """Series: the customers each period's share is measured on (None: a cohort)."""
 
     @property
     def alive(self) -> np.ndarray:
-        """Customers still active at each period (share x size, rounded)."""
-        return np.round(self.retention * self.size)
+        """The observed counts: a cohort's customers still active at each period, or a
+        series' churners or firm's customers in each period (share x size, rounded)."""
+        sizes = self.size if self.period_sizes is None else self.period_sizes
+        return np.round(self.retention * sizes)
 
 
 def _number(text: str, where: str, column: str, what: str, lo: float, hi: float,
@@ -135,6 +146,10 @@ def read_cohort_table(path: Path, spec: Any) -> ObservedCohort:
     retention = np.asarray(values)[order]
     line_of = np.asarray(lines)[order]
     col = index["period_column"] + 1
+    series = spec.kind != "cohort_retention"
+    if periods_arr[0] != 0 and series:
+        raise DataFileError(f"{source}:{line_of[0]}:{col}: {spec.period_column}: a series "
+                            f"starts at period 0, got {periods_arr[0]}")
     if periods_arr[0] != 0:
         periods_arr, retention = np.r_[0, periods_arr], np.r_[1.0, retention]
         line_of = np.r_[line_of[0], line_of]
@@ -144,6 +159,13 @@ def read_cohort_table(path: Path, spec: Any) -> ObservedCohort:
                                 f"must be consecutive, got {periods_arr[k]} after "
                                 f"{periods_arr[k - 1]}")
     vcol = index["value_column"] + 1
+    if series:
+        sizes_arr = (np.asarray(sizes, dtype=float)[order] if sizes
+                     else np.full(len(periods_arr), float(spec.size)))
+        return ObservedCohort(source=source, periods=periods_arr, retention=retention,
+                              size=int(round(float(sizes_arr.mean()))),
+                              label=str(spec.cohort) if spec.cohort_column else spec.value_column,
+                              kind=spec.kind, period_sizes=sizes_arr)
     if abs(retention[0] - 1.0) > 1e-9:
         raise DataFileError(f"{source}:{line_of[0]}:{vcol}: {spec.value_column}: period 0 is the "
                             f"cohort's start: expected 1, got {retention[0]:g}")

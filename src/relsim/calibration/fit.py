@@ -42,7 +42,7 @@ import numpy as np
 from scipy.optimize import differential_evolution, minimize
 from scipy.stats import qmc
 
-from relsim.calibration.objective import Objective, pooled_survival
+from relsim.calibration.objective import Objective, period_totals, pooled_survival
 from relsim.calibration.sbg import hessian, hessian_stencil
 
 Z95 = 1.959963984540054
@@ -191,7 +191,8 @@ def fit_point(objective: Objective) -> PointFit:
     estimate = objective.values(u)
     (sizes, alive), = objective.curves([estimate])
     survival = pooled_survival(sizes, alive)
-    per_replication = alive / np.maximum(sizes, 1.0)[:, None]
+    per_replication = alive / np.maximum(sizes, 1.0)
+    total = float(period_totals(sizes, alive.shape[-1]).mean())  # simulated customers
     notes = []
     cov, note = covariance(objective, u, method.hessian_step)
     if note:
@@ -205,7 +206,7 @@ def fit_point(objective: Objective) -> PointFit:
     se, lower, upper = ({n: math.nan for n in names} for _ in range(3))
     band = None
     if cov is not None:
-        inflation = 1.0 + calibration.observed.size / max(sizes.sum(), 1.0)
+        inflation = 1.0 + calibration.observed.size / max(total, 1.0)
         cov = cov * inflation
         se_u = np.sqrt(np.diag(cov))
         jac = objective.jacobian(u)
@@ -234,7 +235,7 @@ def fit_point(objective: Objective) -> PointFit:
     return PointFit(names=names, estimate=estimate, se=se, lower=lower, upper=upper,
                     objective=value, deviance=deviance, survival=survival,
                     replication_survival=per_replication,
-                    band=band, simulated_cohort=float(sizes.mean()), message=message,
+                    band=band, simulated_cohort=total / len(sizes), message=message,
                     evaluations=objective.evaluations,
                     seconds=time.perf_counter() - started, notes=notes)
 

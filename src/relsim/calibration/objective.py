@@ -13,6 +13,14 @@ came back counts as lost (as in relsim's ``cohorts`` table).  Nothing is
 switched off: the run is the base scenario with its word of mouth, complaints,
 trust, commitment, rivals and win-back.
 
+A **series** target (``data.kind: churn_rate`` or ``market_share``) is read from
+the firms table instead (:func:`series_counts`): period t spans weeks
+``start_week + t x period`` to ``start_week + (t + 1) x period - 1``; its churn
+rate is the relationships with the firm that ended in those weeks (churn and
+failed explorations) over the firm's customers at the end of the week before;
+its market share is the firm's customers over all customers in a relationship
+at the end of the period's last week.
+
 The objective
 -------------
 The negative **binomial (multinomial) log-likelihood** of the observed
@@ -22,7 +30,11 @@ S_sim (pooled over replications)::
     -LL = -sum_t (n_{t-1} - n_t) log(S_sim(t-1) - S_sim(t)) - n_T log S_sim(T)
 
 (:func:`relsim.calibration.sbg.cohort_log_likelihood`, periods first..last of
-``fit_periods``, counts n_t = retention x cohort size), minus the log prior
+``fit_periods``, counts n_t = retention x cohort size); for a series, the
+binomial log-likelihood of each period's observed count k_t = share x N_t out of
+the N_t customers measured, at the simulated share p_t (pooled over
+replications), summed over the fitted periods (:func:`binomial_log_likelihood`);
+minus the log prior
 density (uniform priors add a constant).  Why this and not squared error: it
 is the likelihood the sBG model is fitted by, so both models are scored by the
 same yardstick; it weights each period by its binomial noise (a point near 0
@@ -87,6 +99,36 @@ def simulate_cohort(config: ModelConfig, seed: int, replication: int, firm: str,
     return cohort_counts(result.relationships, firm, first_week, last_week, np.asarray(ages))
 
 
+def series_counts(firms: pd.DataFrame, firm: str, kind: str, start_week: int,
+                  period_weeks: int, periods: int) -> tuple[np.ndarray, np.ndarray]:
+    """A series target's simulated counts per period, from the firms table: for
+    ``churn_rate`` the firm's customers at the end of the week before period t (those at
+    risk) and how many relationships with it ended during the period's weeks (churn and
+    failed explorations); for ``market_share`` all customers in a relationship and the
+    firm's own, at the end of the period's last week.  Period t spans weeks
+    ``start_week + t * period_weeks`` to ``start_week + (t + 1) * period_weeks - 1``."""
+    table = firms[firms["firm"] == firm].set_index("step")
+    starts = start_week + period_weeks * np.arange(periods)
+    if kind == "churn_rate":
+        customers = table["customers"].to_numpy(dtype=float)
+        churn = np.r_[0.0, np.cumsum(table["churn"].to_numpy(dtype=float))]
+        # churn[w + 1] - churn[v] = churners in weeks v..w (steps 0..horizon are rows 0..)
+        ends = starts + period_weeks - 1
+        return customers[starts - 1], churn[ends + 1] - churn[starts]
+    totals = firms.groupby("step", observed=True)["customers"].sum().to_numpy(dtype=float)
+    ends = starts + period_weeks - 1
+    return totals[ends], table["customers"].to_numpy(dtype=float)[ends]
+
+
+def simulate_series(config: ModelConfig, seed: int, replication: int, firm: str, kind: str,
+                    start_week: int, period_weeks: int, periods: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """One run of ``config`` reduced to a series target's counts (:func:`series_counts`; a
+    pure, picklable function)."""
+    result = run_one(config, seed, replication, tables=("firms",))
+    return series_counts(result.firms, firm, kind, start_week, period_weeks, periods)
+
+
 class Simulator:
     """Runs the calibration's cohort simulations: common random numbers, an optional
     executor (local processes or Dask), a memory and disk cache, and a count of runs.
@@ -112,38 +154,54 @@ class Simulator:
         self.simulations = 0
         self.reused = 0
         self.seconds = 0.0
-        self._memory: dict[str, tuple[int, np.ndarray]] = {}
+        self._memory: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _task(self, config: ModelConfig, seed: int, replication: int) -> tuple[Callable, tuple]:
+        """The function and arguments that simulate one run's counts."""
+        m, data = self.calibration.spec.mapping, self.calibration.spec.data
+        if data.series:
+            return simulate_series, (config, seed, replication, self.calibration.firm,
+                                     data.kind, m.start_week, m.period_weeks, len(self.ages))
+        return simulate_cohort, (config, seed, replication, self.calibration.firm,
+                                 m.cohort_start, m.cohort_end, self.ages)
 
     def _key(self, config: ModelConfig, seed: int) -> str:
         from relsim import __version__
 
-        m = self.calibration.spec.mapping
+        m, kind = self.calibration.spec.mapping, self.calibration.spec.data.kind
         data = {"relsim": __version__, "config": config.model_dump(mode="json"), "seed": seed,
                 "firm": self.calibration.firm, "window": [m.cohort_start, m.cohort_end],
                 "ages": self.ages}
+        if kind != "cohort_retention":
+            data.update(kind=kind, window=[m.start_week, m.period_weeks])
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:20]
 
-    def _cached(self, key: str) -> tuple[int, np.ndarray] | None:
+    def _cached(self, key: str) -> tuple[np.ndarray, np.ndarray] | None:
         if key in self._memory:
             return self._memory[key]
         tables = self.cache.get(key) if self.cache is not None else None
         if tables is not None and set(tables) == {"counts"}:
             counts = tables["counts"]
-            self._memory[key] = (int(counts["size"].iloc[0]), counts["alive"].to_numpy())
+            self._memory[key] = (counts["size"].to_numpy(dtype=float),
+                                 counts["alive"].to_numpy(dtype=float))
             return self._memory[key]
         return None
 
-    def _store(self, key: str, size: int, alive: np.ndarray) -> None:
+    def _store(self, key: str, size, alive: np.ndarray) -> None:
+        """Keep one run's counts: ``size`` (a cohort's size, or one per period) and
+        ``alive`` (one per period)."""
+        alive = np.asarray(alive, dtype=float)
+        size = np.broadcast_to(np.asarray(size, dtype=float), alive.shape).copy()
         self._memory[key] = (size, alive)
         if self.cache is not None:
             self.cache.put(key, {"counts": pd.DataFrame({"size": size, "alive": alive})})
 
     def counts(self, points: list[dict[str, float]], seeds: list[tuple[int, int]]
                ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """For each point, the cohort sizes (one per seed) and survivor counts (seeds x
-        periods 0..last), each ``(seed, replication)`` of ``seeds`` run once."""
+        """For each point, the sizes and counts (each seeds x periods 0..last: a cohort's
+        size and survivors, or a series' customers measured and counted), each
+        ``(seed, replication)`` of ``seeds`` run once."""
         start = time.perf_counter()
-        m = self.calibration.spec.mapping
         jobs: dict[str, tuple[ModelConfig, int, int]] = {}
         keys = []
         for point in points:
@@ -156,14 +214,13 @@ class Simulator:
                     jobs.setdefault(key, (config, seed, replication))
             keys.append(row)
         self.reused += sum(len(row) for row in keys) - len(jobs)
-        tasks = [(key, (cfg, seed, rep, self.calibration.firm, m.cohort_start, m.cohort_end,
-                        self.ages)) for key, (cfg, seed, rep) in jobs.items()]
+        tasks = [(key, self._task(cfg, seed, rep)) for key, (cfg, seed, rep) in jobs.items()]
 
-        def finished(key: str, counts: tuple[int, np.ndarray]) -> None:
-            self._store(key, int(counts[0]), np.asarray(counts[1], dtype=float))
+        def finished(key: str, counts: tuple) -> None:
+            self._store(key, counts[0], counts[1])
             self.simulations += 1
 
-        run_tasks(self.executor if len(tasks) > 1 else None, simulate_cohort, tasks, finished,
+        run_tasks(self.executor if len(tasks) > 1 else None, _call, tasks, finished,
                   in_flight=max(len(tasks), 1))
         self.seconds += time.perf_counter() - start
         out = []
@@ -180,9 +237,37 @@ def _unit(p: FreeParameter, value: float) -> float:
     return math.log(value / lo) / math.log(hi / lo) if p.log_scale else (value - lo) / (hi - lo)
 
 
+def _call(function: Callable, args: tuple):
+    """``function(*args)``: one picklable task function for both kinds of target."""
+    return function(*args)
+
+
+def period_totals(sizes: np.ndarray, periods: int) -> np.ndarray:
+    """The simulated customers measured in each period, summed over replications (``sizes``:
+    one per replication, or replications x periods)."""
+    sizes = np.asarray(sizes, dtype=float)
+    return sizes.sum(axis=0) if sizes.ndim > 1 else np.full(periods, sizes.sum())
+
+
+def binomial_log_likelihood(p: np.ndarray, counts: np.ndarray, sizes: np.ndarray,
+                            floor) -> float:
+    """Sum over periods of the binomial log-likelihood of ``counts`` out of ``sizes`` at
+    probabilities ``p``, kept in [floor, 1 - floor] (0 log 0 = 0)."""
+    p = np.clip(np.asarray(p, dtype=float), floor, 1.0 - np.asarray(floor))
+    counts, sizes = np.asarray(counts, dtype=float), np.asarray(sizes, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hits = np.where(counts > 0, counts * np.log(p), 0.0)
+        misses = np.where(sizes > counts, (sizes - counts) * np.log1p(-p), 0.0)
+    return float(np.sum(hits + misses))
+
+
 def pooled_survival(sizes: np.ndarray, alive: np.ndarray) -> np.ndarray:
-    """Survival of the pooled simulated cohorts: survivors over all cohort members."""
-    return alive.sum(axis=0) / max(sizes.sum(), 1.0)
+    """The pooled simulated curve: a cohort's survivors over all its members, or a series'
+    counts over the customers measured, period by period, summed over replications (0 where
+    nobody was measured)."""
+    alive = np.asarray(alive, dtype=float)
+    total = period_totals(sizes, alive.shape[-1])
+    return np.divide(alive.sum(axis=0), total, out=np.zeros(alive.shape[-1]), where=total > 0)
 
 
 class Objective:
@@ -202,6 +287,10 @@ class Objective:
         first, last = calibration.fit_range
         self.first, self.last = first, last
         self.observed_alive = calibration.observed.alive
+        self.series = calibration.spec.data.series
+        observed = calibration.observed
+        self.observed_sizes = (observed.period_sizes if observed.period_sizes is not None
+                               else np.full(len(observed.periods), float(observed.size)))
         self.evaluations = 0
         self.best: tuple[float, dict[str, float]] = (math.inf, {})
         """Lowest value evaluated so far and its parameter values."""
@@ -257,17 +346,27 @@ class Objective:
         return self.simulator.counts(points, seeds or self.seeds)
 
     def log_likelihood(self, sizes: np.ndarray, alive: np.ndarray) -> float:
-        """LL of the observed counts on the fitting periods given simulated counts."""
-        survival = pooled_survival(sizes, alive)[self.first:self.last + 1]
-        if survival[0] <= 0:
+        """LL of the observed counts on the fitting periods given simulated counts: a
+        cohort's multinomial likelihood, or a series' binomial one per period.  Simulated
+        probabilities are floored at half a simulated customer."""
+        fitted = slice(self.first, self.last + 1)
+        curve = pooled_survival(sizes, alive)[fitted]
+        floor = 0.5 / np.maximum(period_totals(sizes, curve.size + self.first)[fitted], 1.0)
+        if self.series:
+            return binomial_log_likelihood(curve, self.observed_alive[fitted],
+                                           self.observed_sizes[fitted], floor)
+        if curve[0] <= 0:
             return -math.inf
-        floor = 0.5 / max(sizes.sum(), 1.0)
-        return cohort_log_likelihood(survival / survival[0],
-                                     self.observed_alive[self.first:self.last + 1], floor=floor)
+        return cohort_log_likelihood(curve / curve[0], self.observed_alive[fitted],
+                                     floor=float(floor[0]))
 
     def saturated_log_likelihood(self) -> float:
         """LL of the observed counts given their own shares: the best any model can do."""
-        alive = self.observed_alive[self.first:self.last + 1]
+        fitted = slice(self.first, self.last + 1)
+        alive = self.observed_alive[fitted]
+        if self.series:
+            sizes = self.observed_sizes[fitted]
+            return binomial_log_likelihood(alive / sizes, alive, sizes, 0.0)
         return cohort_log_likelihood(alive / alive[0], alive)
 
     def batch(self, points_u) -> np.ndarray:

@@ -31,6 +31,12 @@ OBSERVED, RELSIM, SBG = "#000000", "#0072B2", "#D55E00"
 """Okabe & Ito's colour-blind-safe palette: black, blue, vermillion."""
 
 
+VALUE_LABELS = {"cohort_retention": "share of the cohort still active",
+                "churn_rate": "churn rate (share of the firm's customers leaving per period)",
+                "market_share": "market share (share of all customers in a relationship)"}
+"""What the observed and simulated values are, per kind of target (plot axis, notes)."""
+
+
 def plot_retention(result: Any):
     """Observed retention vs relsim's fit and projection vs sBG's, with their 95% bands."""
     fig = Figure(figsize=(8, 5))
@@ -56,10 +62,15 @@ def plot_retention(result: Any):
                 va="top", color="grey")
         ax.text(last_fit + 0.4, 0.98, "← fitted", transform=ax.get_xaxis_transform(),
                 va="top", ha="right", color="grey")
-    ax.set_xlabel(f"{unit}s since acquisition")
-    ax.set_ylabel("share of the cohort still active")
-    ax.set_ylim(0, 1.02)
-    ax.set_title(f"{result.name}: observed vs relsim vs sBG")
+    kind = result.calibration.spec.data.kind
+    ax.set_xlabel(f"{unit}s since acquisition" if kind == "cohort_retention" else unit)
+    ax.set_ylabel(VALUE_LABELS[kind])
+    if kind == "cohort_retention":
+        ax.set_ylim(0, 1.02)
+    else:
+        ax.set_ylim(0, None)
+    sbg = " vs sBG" if curves["sbg"].notna().any() else ""
+    ax.set_title(f"{result.name}: observed vs relsim{sbg}")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=9)
     fig.tight_layout()
@@ -97,10 +108,10 @@ def report_blocks(result: Any, images: list[tuple[str, str]]) -> list[tuple]:
         r, b = mae.loc["relsim", "mae_holdout"], mae.loc["sbg", "mae_holdout"]
         held = "-".join(map(str, s["holdout_periods"]))
         line = f"Mean absolute error on the held-out {s['period']}s {held}: relsim " \
-               f"**{100 * r:.2f} points**, sBG **{100 * b:.2f} points**"
+               f"**{100 * r:.2f} points**"
         if pd.notna(b):
-            line += (" (relsim as good or better)" if r <= b else
-                     f" (relsim worse by {100 * (r - b):.2f} points)")
+            line += (f", sBG **{100 * b:.2f} points**" + (" (relsim as good or better)"
+                     if r <= b else f" (relsim worse by {100 * (r - b):.2f} points)"))
         verdict.append(line)
     verdict.append(f"Cost: {cost['wall_seconds']:.0f} s wall time, {cost['simulations']} "
                    f"simulations ({cost['simulations_reused']} reused), {cost['workers']} "
@@ -129,15 +140,28 @@ def report_blocks(result: Any, images: list[tuple[str, str]]) -> list[tuple]:
         index=pd.Index(curves["period"].to_numpy(), name=s["period"]))
     mae_table = (mae * 100).round(2).rename(columns={"mae_fit": "MAE fitted (points)",
                                                      "mae_holdout": "MAE held out (points)"})
-    blocks += [("h2", "Observed vs relsim vs sBG"), ("table", shown), ("table", mae_table)]
+    heading = "Observed vs relsim vs sBG"
+    if curves["sbg"].isna().all():  # a series, or fitted periods not from 0: no sBG
+        shown = shown.drop(columns=["sBG", "sBG 95% band"])
+        mae_table = mae_table.drop(index="sbg")
+        heading = "Observed vs relsim"
+    blocks += [("h2", heading), ("table", shown), ("table", mae_table)]
     blocks += [("image", name, caption) for name, caption in images]
     mapping = result.calibration.spec.mapping
-    notes = [(f"Data: `{s['data']}` ({s['cohort']}, {s['cohort_size']:,} customers); "
-              f"simulated cohort: firm {s['firm']}'s first relationships started in weeks "
-              f"{mapping.cohort_start}-{mapping.cohort_end}.")]
+    if result.calibration.spec.data.series:
+        notes = [(f"Data: `{s['data']}` ({s['cohort']}: {VALUE_LABELS[s['kind']]}, about "
+                  f"{s['cohort_size']:,} customers measured per {s['period']}); simulated: "
+                  f"firm {s['firm']}'s {s['kind'].replace('_', ' ')}, period 0 starting in "
+                  f"week {mapping.start_week}.")]
+    else:
+        notes = [(f"Data: `{s['data']}` ({s['cohort']}, {s['cohort_size']:,} customers); "
+                  f"simulated cohort: firm {s['firm']}'s first relationships started in weeks "
+                  f"{mapping.cohort_start}-{mapping.cohort_end}.")]
+    fitted_counts = s["fit_periods"][1] - s["fit_periods"][0] + (
+        1 if result.calibration.spec.data.series else 0)
     if result.method == "point":
         notes.append(f"Objective (negative log-likelihood) {s['objective']:.2f}, deviance "
-                     f"{s['deviance']:.2f} on {s['fit_periods'][1] - s['fit_periods'][0]} "
+                     f"{s['deviance']:.2f} on {fitted_counts} "
                      f"fitted counts; {s['optimizer']}: {s['optimizer_message'].rstrip('.')}.")
     if "sbg" in s:
         g = s["sbg"]
@@ -145,10 +169,16 @@ def report_blocks(result: Any, images: list[tuple[str, str]]) -> list[tuple]:
                      f"{g['beta']:.3f} (se {g['beta_se']:.3f}), log-likelihood "
                      f"{g['log_likelihood']:.2f}.")
     notes += s["notes"]
-    notes.append("Bands: relsim's from the parameters' uncertainty (point fit: draws from the "
-                 "Hessian's normal approximation; ABC: the posterior predictive); sBG's from "
-                 "its estimates' normal approximation. Neither includes the binomial noise of "
-                 "a new cohort. See docs/calibration.md.")
+    if "sbg" in s:
+        notes.append("Bands: relsim's from the parameters' uncertainty (point fit: draws from "
+                     "the Hessian's normal approximation; ABC: the posterior predictive); "
+                     "sBG's from its estimates' normal approximation. Neither includes the "
+                     "binomial noise of a new cohort. See docs/calibration.md.")
+    else:
+        notes.append("Band: relsim's, from the parameters' uncertainty (point fit: draws from "
+                     "the Hessian's normal approximation; ABC: the posterior predictive); it "
+                     "does not include the binomial noise of new observations. See "
+                     "docs/calibration.md.")
     blocks += [("h2", "Notes"), ("list", notes)]
     return blocks
 
@@ -166,8 +196,13 @@ def write_files(result: Any, directory: Path) -> None:
     atomic_write(directory / "summary.json", json.dumps(summary, indent=2, default=float),
                  durable=False)
     atomic_write(directory / "scenario.yaml", result.fitted_scenario, durable=False)
-    images = [("retention.png", ("Observed retention vs relsim's fit and projection vs the "
-                                 "sBG model's, with 95% bands"))]
+    if result.sbg["sbg"].notna().any():
+        caption = ("Observed retention vs relsim's fit and projection vs the sBG model's, "
+                   "with 95% bands")
+    else:
+        what = VALUE_LABELS[result.calibration.spec.data.kind].split(" (")[0]
+        caption = f"Observed {what} vs relsim's fit and projection, with its 95% band"
+    images = [("retention.png", caption)]
     figures = [plot_retention(result)]
     if result.method == "abc":
         images.append(("posterior_pairs.png", ("Pairwise ABC-SMC posterior of the freed "

@@ -117,7 +117,7 @@ def _sbg(calibration: Calibration) -> tuple[SBGFit | None, np.ndarray, tuple | N
     """The sBG fit on the fitting periods (which must start at 0), its curve and band."""
     first, last = calibration.fit_range
     periods = np.arange(calibration.last_period + 1)
-    if first != 0:
+    if first != 0 or calibration.spec.data.series:  # sBG models a cohort's survival only
         return None, np.full(len(periods), np.nan), None
     sbg = fit_sbg(calibration.observed.alive[:last + 1])
     return sbg, sbg.survival(periods), sbg_band(sbg, periods, seed=calibration.spec.method.seed)
@@ -147,7 +147,8 @@ def _result(calibration: Calibration, method: str, details: Any, cost: dict
     mae_rows = []
     for model in ("relsim", "sbg"):
         row = {"model": model}
-        for name, part in (("fit", fit_rows[fit_rows["period"] > 0]), ("holdout", projection)):
+        fitted = fit_rows if spec.data.series else fit_rows[fit_rows["period"] > 0]
+        for name, part in (("fit", fitted), ("holdout", projection)):
             row[f"mae_{name}"] = float(np.mean(np.abs(part[model] - part["observed"]))) \
                 if len(part) else np.nan
         mae_rows.append(row)
@@ -160,7 +161,8 @@ def _result(calibration: Calibration, method: str, details: Any, cost: dict
         "bound_lower": p.spec.lower, "bound_upper": p.spec.upper, "prior": p.spec.prior}
         for p in calibration.parameters])
     summary = {"name": spec.name, "description": spec.description, "method": method,
-               "data": observed.source, "cohort": observed.label, "cohort_size": observed.size,
+               "data": observed.source, "kind": spec.data.kind, "cohort": observed.label,
+               "cohort_size": observed.size,
                "firm": calibration.firm, "fit_periods": list(spec.fit_periods),
                "holdout_periods": list(spec.holdout_periods or []),
                "period": spec.mapping.period, "notes": list(details.notes)}

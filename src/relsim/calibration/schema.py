@@ -58,17 +58,27 @@ class DataSpec(_Spec):
     """The observed data: a CSV cohort retention table (relative to the calibration file)."""
 
     path: str = Field(description="CSV file, relative to the calibration file")
-    kind: Literal["cohort_retention"] = Field(
-        "cohort_retention", description="what the table holds: the share of one cohort of new "
-        "customers still active after each period")
+    kind: Literal["cohort_retention", "churn_rate", "market_share"] = Field(
+        "cohort_retention", description="what the table holds: cohort_retention, the share of "
+        "one cohort of new customers still active after each period; churn_rate, the share "
+        "of the firm's customers at the start of each period who left during it; "
+        "market_share, the firm's share of all customers in the market at the end of each "
+        "period")
     period_column: str = Field("period", description="column of the period numbers (0, 1, ...)")
-    value_column: str = Field("retention", description="column of the share still active")
+    value_column: str = Field("retention", description="column of the observed share")
     cohort_column: str | None = Field(None, description="column naming the cohort, in a table "
                                       "of several cohorts (long layout)")
     cohort: str | None = Field(None, description="which cohort of cohort_column to fit")
-    size: int | None = Field(None, ge=1, description="customers in the cohort at period 0 "
+    size: int | None = Field(None, ge=1, description="customers in the cohort at period 0, "
+                             "or (series) the customers each period's share is measured on "
                              "(when the table has no size column)")
-    size_column: str | None = Field(None, description="column of the cohort size")
+    size_column: str | None = Field(None, description="column of the cohort size, or (series) "
+                                    "of each period's number of customers measured")
+
+    @property
+    def series(self) -> bool:
+        """A per-period series (churn_rate, market_share) rather than one cohort's survival."""
+        return self.kind != "cohort_retention"
 
     @model_validator(mode="after")
     def _size_and_cohort_given(self) -> DataSpec:
@@ -90,6 +100,8 @@ class MappingSpec(_Spec):
                               "customers start their first relationship with the firm")
     cohort_end: int = Field(1, ge=1, description="last such week (the cohort pools weeks "
                             "cohort_start..cohort_end; each customer's age counts from its start)")
+    start_week: int = Field(1, ge=1, description="series targets (churn_rate, market_share): "
+                            "the first week of period 0")
 
     @model_validator(mode="after")
     def _window(self) -> MappingSpec:
@@ -221,9 +233,17 @@ class Calibration:
         return max(self.spec.fit_periods[1], (self.spec.holdout_periods or [0, 0])[1])
 
     def horizon(self) -> int:
-        """Weeks a calibration run simulates: the cohort window plus the last period."""
+        """Weeks a calibration run simulates: the cohort window plus the last period, or
+        (series) up to the end of the last period."""
+        return self.period_end(self.last_period)
+
+    def period_end(self, period: int) -> int:
+        """The week by which ``period`` is observed: a cohort's last acquisition week plus
+        ``period`` periods; a series' last week of ``period``."""
         m = self.spec.mapping
-        return m.cohort_end + self.last_period * m.period_weeks
+        if self.spec.data.series:
+            return m.start_week - 1 + (period + 1) * m.period_weeks
+        return m.cohort_end + period * m.period_weeks
 
     def base_config(self) -> ModelConfig:
         """The base scenario's model, run only as long as the calibration needs, without the
@@ -313,12 +333,16 @@ def _check_periods(spec: CalibrationFile, scenario: Scenario, observed: Observed
         if end > last:
             raise at.error((key,), f"period {end} is not in the data ({observed.source} "
                            f"has periods 0..{last})")
-        weeks = m.cohort_end + end * m.period_weeks
+        if spec.data.series:
+            weeks = m.start_week - 1 + (end + 1) * m.period_weeks
+            how = f"start_week {m.start_week} + {end + 1} x {m.period_weeks} weeks - 1"
+        else:
+            weeks = m.cohort_end + end * m.period_weeks
+            how = f"cohort_end {m.cohort_end} + {end} x {m.period_weeks} weeks"
         if weeks > scenario.steps:
-            raise at.error((key,), f"period {end} ends in week {weeks} (cohort_end "
-                           f"{m.cohort_end} + {end} x {m.period_weeks} weeks), beyond the "
+            raise at.error((key,), f"period {end} ends in week {weeks} ({how}), beyond the "
                            f"scenario's horizon of {scenario.steps} steps")
-    if spec.fit_periods[1] - spec.fit_periods[0] < 1:
+    if not spec.data.series and spec.fit_periods[1] - spec.fit_periods[0] < 1:
         raise at.error(("fit_periods",), "fit at least two periods (a cohort's size and one "
                        "count after it)")
     if spec.holdout_periods and spec.holdout_periods[0] <= spec.fit_periods[1]:
