@@ -318,6 +318,18 @@ def _base_scenario(spec: CalibrationFile, base_dir: Path, positions: dict, sourc
         raise CalibrationError(str(exc).replace(": ", ": scenario.", 1)) from None
 
 
+def _check_mapping(spec: CalibrationFile, at: _At) -> None:
+    """A cohort's mapping keys with a cohort, a series' with a series: a key that the kind of
+    data does not read is refused rather than ignored."""
+    given = spec.mapping.model_fields_set
+    unused = (("cohort_start", "cohort_end") if spec.data.series else ("start_week",))
+    for key in unused:
+        if key in given:
+            wanted = "start_week" if spec.data.series else "cohort_start and cohort_end"
+            raise at.error(("mapping", key), f"not read for data.kind {spec.data.kind} "
+                           f"(it uses {wanted})")
+
+
 def _check_periods(spec: CalibrationFile, scenario: Scenario, observed: ObservedCohort,
                    at: _At) -> None:
     """Fitting and held-out periods: ordered, in the data, inside the horizon."""
@@ -372,6 +384,7 @@ def validate_calibration(data: Any, source: str, positions: dict | None = None,
         raise at.error(("mapping", "firm"), f"expected the name of a firm of the scenario "
                        f"({', '.join(names)}), got {firm!r}")
     parameters = _free_parameters(spec, scenario.model_part(), at)
+    _check_mapping(spec, at)
     data_file = base_dir / spec.data.path
     if not data_file.is_file():
         raise at.error(("data", "path"), f"data file not found: {data_file}")
