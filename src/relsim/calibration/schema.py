@@ -32,6 +32,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from relsim.calibration.checks import check_mapping, check_periods
 from relsim.calibration.data import DataFileError, ObservedCohort, read_cohort_table
 from relsim.config import ModelConfig
 from relsim.fields import FieldLookupError, lookup
@@ -318,50 +319,6 @@ def _base_scenario(spec: CalibrationFile, base_dir: Path, positions: dict, sourc
         raise CalibrationError(str(exc).replace(": ", ": scenario.", 1)) from None
 
 
-def _check_mapping(spec: CalibrationFile, at: _At) -> None:
-    """A cohort's mapping keys with a cohort, a series' with a series: a key that the kind of
-    data does not read is refused rather than ignored."""
-    given = spec.mapping.model_fields_set
-    unused = (("cohort_start", "cohort_end") if spec.data.series else ("start_week",))
-    for key in unused:
-        if key in given:
-            wanted = "start_week" if spec.data.series else "cohort_start and cohort_end"
-            raise at.error(("mapping", key), f"not read for data.kind {spec.data.kind} "
-                           f"(it uses {wanted})")
-
-
-def _check_periods(spec: CalibrationFile, scenario: Scenario, observed: ObservedCohort,
-                   at: _At) -> None:
-    """Fitting and held-out periods: ordered, in the data, inside the horizon."""
-    m = spec.mapping
-    last = int(observed.periods[-1])
-    for key in ("fit_periods", "holdout_periods"):
-        span = getattr(spec, key)
-        if span is None:
-            continue
-        first, end = span
-        if first > end:
-            raise at.error((key,), f"[first, last] must be in order, got [{first}, {end}]")
-        if end > last:
-            raise at.error((key,), f"period {end} is not in the data ({observed.source} "
-                           f"has periods 0..{last})")
-        if spec.data.series:
-            weeks = m.start_week - 1 + (end + 1) * m.period_weeks
-            how = f"start_week {m.start_week} + {end + 1} x {m.period_weeks} weeks - 1"
-        else:
-            weeks = m.cohort_end + end * m.period_weeks
-            how = f"cohort_end {m.cohort_end} + {end} x {m.period_weeks} weeks"
-        if weeks > scenario.steps:
-            raise at.error((key,), f"period {end} ends in week {weeks} ({how}), beyond the "
-                           f"scenario's horizon of {scenario.steps} steps")
-    if not spec.data.series and spec.fit_periods[1] - spec.fit_periods[0] < 1:
-        raise at.error(("fit_periods",), "fit at least two periods (a cohort's size and one "
-                       "count after it)")
-    if spec.holdout_periods and spec.holdout_periods[0] <= spec.fit_periods[1]:
-        raise at.error(("holdout_periods",), f"held-out periods must come after the last "
-                       f"fitted period ({spec.fit_periods[1]})")
-
-
 def validate_calibration(data: Any, source: str, positions: dict | None = None,
                          base_dir: Path | None = None) -> Calibration:
     """Validate parsed YAML as a calibration: schema, base scenario, parameters, data file
@@ -384,7 +341,7 @@ def validate_calibration(data: Any, source: str, positions: dict | None = None,
         raise at.error(("mapping", "firm"), f"expected the name of a firm of the scenario "
                        f"({', '.join(names)}), got {firm!r}")
     parameters = _free_parameters(spec, scenario.model_part(), at)
-    _check_mapping(spec, at)
+    check_mapping(spec, at)
     data_file = base_dir / spec.data.path
     if not data_file.is_file():
         raise at.error(("data", "path"), f"data file not found: {data_file}")
@@ -392,7 +349,7 @@ def validate_calibration(data: Any, source: str, positions: dict | None = None,
         observed = read_cohort_table(data_file, spec.data)
     except DataFileError as exc:
         raise CalibrationError(str(exc)) from None
-    _check_periods(spec, scenario, observed, at)
+    check_periods(spec, scenario, observed, at)
     return Calibration(spec=spec, scenario=scenario, observed=observed, parameters=parameters,
                        firm=firm, source=None, data_path=data_file.resolve())
 
