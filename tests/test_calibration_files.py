@@ -76,3 +76,17 @@ def test_the_command_line_offers_the_methods_the_calibration_has():
     from relsim.calibration import cli, result
 
     assert cli.METHODS == result.METHODS
+
+
+def test_relsim_validate_checks_calibration_files(capsys):
+    """relsim validate knows a calibration file (top-level data: and fit_periods:) and checks
+    it as one: ok with a summary, or the calibration's one-line error and exit 2."""
+    good = [str(p) for p in EXAMPLES]
+    assert main(["validate", *good]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == len(good)
+    assert all("ok (calibration: cohort_retention" in line for line in out)
+    bad = HERE / "bad_calibrations" / "series_with_cohort_window.yaml"
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expectation(bad)[0] in err

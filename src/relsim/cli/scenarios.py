@@ -122,10 +122,11 @@ def add_parsers(sub: Any) -> None:
                      help="replace DIR if relsim wrote it (it holds .relsim-output.json)")
     run.add_argument("--max-memory", type=_size, metavar="SIZE", help=memory)
     run.set_defaults(handler=command_run)
-    val = sub.add_parser("validate", help="check scenario and experiment files without "
-                         "running them")
+    val = sub.add_parser("validate", help="check scenario, experiment and calibration files "
+                         "without running them")
     val.add_argument("scenario", nargs="+", metavar="FILE",
-                     help="scenario or experiment YAML files (-: a scenario on standard input)")
+                     help="scenario, experiment or calibration YAML files (-: a scenario on "
+                     "standard input)")
     val.add_argument("--max-memory", type=_size, metavar="SIZE", help=memory)
     val.set_defaults(handler=command_validate)
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files (for "
@@ -270,13 +271,24 @@ def command_validate(args: argparse.Namespace) -> int:
 def _validated(args: argparse.Namespace, path: str) -> str:
     """The line ``relsim validate`` prints for a good file (InputError for a bad one); an
     experiment file (it has a ``design:``) is checked as one."""
-    from relsim.experiments.detect import is_experiment_file
+    from relsim.experiments.detect import is_calibration_file, is_experiment_file
     from relsim.limits import check_memory
 
     if path != STDIN and is_experiment_file(path):
         from relsim.experiments.loading import validate_experiment
 
         return validate_experiment(path)
+    if path != STDIN and is_calibration_file(path):
+        from relsim.calibration import load_calibration
+
+        calibration = load_calibration(path)
+        spec = calibration.spec
+        held = (f", held out {spec.holdout_periods[0]}-{spec.holdout_periods[1]}"
+                if spec.holdout_periods else "")
+        return (f"{path}: ok (calibration: {spec.data.kind} {calibration.observed.label!r} of "
+                f"{calibration.firm}, {spec.mapping.period}s {spec.fit_periods[0]}-"
+                f"{spec.fit_periods[1]} fitted{held}; freed: "
+                f"{', '.join(p.path for p in calibration.parameters)})")
     scenario = _scenario(args, path)
     configs = scenario.variant_configs()
     check_memory(list(configs.values()), 1, runs=len(configs) * scenario.replications,

@@ -1,4 +1,5 @@
-"""Telling an experiment file from a scenario file, without importing the experiments."""
+"""Telling experiment and calibration files from scenario files, without importing the
+experiments or the calibration."""
 
 from __future__ import annotations
 
@@ -17,3 +18,14 @@ def is_experiment_file(path: str | os.PathLike) -> bool:
     except InputError:
         return False
     return isinstance(data, dict) and "design" in data
+
+
+def is_calibration_file(path: str | os.PathLike) -> bool:
+    """Whether a YAML file is a calibration file: a mapping with top-level ``data:`` and
+    ``fit_periods:`` keys (scenario and experiment files have neither).  Unreadable or
+    invalid YAML is not a calibration file (the scenario loader then reports it)."""
+    try:
+        data, _ = read_yaml(path)
+    except InputError:
+        return False
+    return isinstance(data, dict) and "fit_periods" in data and "data" in data
