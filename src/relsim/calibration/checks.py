@@ -43,12 +43,10 @@ def check_periods(spec: CalibrationFile, scenario: Scenario, observed: ObservedC
         if end > last:
             raise at.error((key,), f"period {end} is not in the data ({observed.source} "
                            f"has periods 0..{last})")
-        if spec.data.series:
-            weeks = m.start_week - 1 + (end + 1) * m.period_weeks
-            how = f"start_week {m.start_week} + {end + 1} x {m.period_weeks} weeks - 1"
-        else:
-            weeks = m.cohort_end + end * m.period_weeks
-            how = f"cohort_end {m.cohort_end} + {end} x {m.period_weeks} weeks"
+        weeks = spec.period_end(end)
+        how = (f"start_week {m.start_week} + {end + 1} x {m.period_weeks} weeks - 1"
+               if spec.data.series else f"cohort_end {m.cohort_end} + {end} x "
+               f"{m.period_weeks} weeks")
         if weeks > scenario.steps:
             raise at.error((key,), f"period {end} ends in week {weeks} ({how}), beyond the "
                            f"scenario's horizon of {scenario.steps} steps")

@@ -109,15 +109,14 @@ def series_counts(firms: pd.DataFrame, firm: str, kind: str, start_week: int,
     ``start_week + t * period_weeks`` to ``start_week + (t + 1) * period_weeks - 1``."""
     table = firms[firms["firm"] == firm].set_index("step")
     starts = start_week + period_weeks * np.arange(periods)
+    ends = starts + period_weeks - 1
+    customers = table["customers"].to_numpy(dtype=float)  # rows are steps 0..horizon
     if kind == "churn_rate":
-        customers = table["customers"].to_numpy(dtype=float)
         churn = np.r_[0.0, np.cumsum(table["churn"].to_numpy(dtype=float))]
-        # churn[w + 1] - churn[v] = churners in weeks v..w (steps 0..horizon are rows 0..)
-        ends = starts + period_weeks - 1
+        # churn[w + 1] - churn[v] = churners in weeks v..w
         return customers[starts - 1], churn[ends + 1] - churn[starts]
     totals = firms.groupby("step", observed=True)["customers"].sum().to_numpy(dtype=float)
-    ends = starts + period_weeks - 1
-    return totals[ends], table["customers"].to_numpy(dtype=float)[ends]
+    return totals[ends], customers[ends]
 
 
 def simulate_series(config: ModelConfig, seed: int, replication: int, firm: str, kind: str,

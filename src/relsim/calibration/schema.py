@@ -189,6 +189,14 @@ class CalibrationFile(_Spec):
                                                  "to fit, by dotted path")
     method: MethodSpec = MethodSpec()
 
+    def period_end(self, period: int) -> int:
+        """The week by which ``period`` is observed: a cohort's last acquisition week plus
+        ``period`` periods; a series' last week of ``period``."""
+        m = self.mapping
+        if self.data.series:
+            return m.start_week - 1 + (period + 1) * m.period_weeks
+        return m.cohort_end + period * m.period_weeks
+
 
 @dataclass(frozen=True)
 class FreeParameter:
@@ -236,15 +244,7 @@ class Calibration:
     def horizon(self) -> int:
         """Weeks a calibration run simulates: the cohort window plus the last period, or
         (series) up to the end of the last period."""
-        return self.period_end(self.last_period)
-
-    def period_end(self, period: int) -> int:
-        """The week by which ``period`` is observed: a cohort's last acquisition week plus
-        ``period`` periods; a series' last week of ``period``."""
-        m = self.spec.mapping
-        if self.spec.data.series:
-            return m.start_week - 1 + (period + 1) * m.period_weeks
-        return m.cohort_end + period * m.period_weeks
+        return self.spec.period_end(self.last_period)
 
     def base_config(self) -> ModelConfig:
         """The base scenario's model, run only as long as the calibration needs, without the
