@@ -270,15 +270,17 @@ def command_validate(args: argparse.Namespace) -> int:
 
 def _validated(args: argparse.Namespace, path: str) -> str:
     """The line ``relsim validate`` prints for a good file (InputError for a bad one); an
-    experiment file (it has a ``design:``) is checked as one."""
-    from relsim.experiments.detect import is_calibration_file, is_experiment_file
+    experiment or calibration file (:func:`relsim.experiments.detect.file_kind`) is checked
+    as one."""
+    from relsim.experiments.detect import file_kind
     from relsim.limits import check_memory
 
-    if path != STDIN and is_experiment_file(path):
+    kind = "scenario" if path == STDIN else file_kind(path)
+    if kind == "experiment":
         from relsim.experiments.loading import validate_experiment
 
         return validate_experiment(path)
-    if path != STDIN and is_calibration_file(path):
+    if kind == "calibration":
         from relsim.calibration import load_calibration
 
         calibration = load_calibration(path)
