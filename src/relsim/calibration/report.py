@@ -141,7 +141,7 @@ def report_blocks(result: Any, images: list[tuple[str, str]]) -> list[tuple]:
     mae_table = (mae * 100).round(2).rename(columns={"mae_fit": "MAE fitted (points)",
                                                      "mae_holdout": "MAE held out (points)"})
     heading = "Observed vs relsim vs sBG"
-    if curves["sbg"].isna().all():  # a series, or fitted periods not from 0: no sBG
+    if "sbg" not in s:  # a series, or fitted periods not from 0: no sBG
         shown = shown.drop(columns=["sBG", "sBG 95% band"])
         mae_table = mae_table.drop(index="sbg")
         heading = "Observed vs relsim"
@@ -196,7 +196,7 @@ def write_files(result: Any, directory: Path) -> None:
     atomic_write(directory / "summary.json", json.dumps(summary, indent=2, default=float),
                  durable=False)
     atomic_write(directory / "scenario.yaml", result.fitted_scenario, durable=False)
-    if result.sbg["sbg"].notna().any():
+    if "sbg" in result.summary:
         caption = ("Observed retention vs relsim's fit and projection vs the sBG model's, "
                    "with 95% bands")
     else:
