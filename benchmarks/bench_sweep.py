@@ -4,7 +4,8 @@ directly.
 
 Run from the repository root (needs the ``experiments`` extra)::
 
-    python benchmarks/bench_sweep.py             # short (1,000 x 52) and medium (20,000 x 52)
+    python benchmarks/bench_sweep.py             # short (1,000 x 52), short with 16
+                                                 # replications, medium (20,000 x 52)
     python benchmarks/bench_sweep.py --quick     # a smoke configuration (seconds)
 
 For each run size the script times:
@@ -16,16 +17,19 @@ For each run size the script times:
 * ``2 local workers``: the same on a warm :func:`relsim.experiments.runner.process_pool` of
   two processes (started and warmed up before the clock starts; the start-up time is
   printed separately);
-* ``runner only``: the 1-worker sweep with ``run_one`` replaced by a stored result, i.e.
+* ``runner only``: the 1-worker sweep with ``run_many`` returning a stored result, i.e.
   the runner's own work per run (configurations, outcomes, batch files);
 * ``Dask 2 workers``: the same on a warm ``distributed.LocalCluster`` of two single-threaded
   workers (:func:`relsim.pool.local_cluster`, what ``relsim sweep --scheduler local``
   starts) through ``Client.get_executor()``.
 
-Every sweep is an LHS design over ``behaviour.trust_loss`` with one arm and one
-replication, so each design point is one run of the given size, the sweep
-records the report's outcomes (computed in the worker) and writes Parquet
-batches.  Overhead per run = (1-worker sweep time - direct time) / runs.
+Every sweep is an LHS design over ``behaviour.trust_loss`` with one arm; the sweep
+records the report's outcomes (computed in the worker) and writes Parquet batches.
+``short`` and ``medium`` have one replication, so each design point is one run of its
+own configuration; ``short x16`` has 16 replications per point, which the workers
+advance together as one stack (:mod:`relsim.stack`), so there the "overhead" against
+``run_one`` one by one is negative: the stack's gain.
+Overhead per run = (1-worker sweep time - direct time) / runs.
 The CPU-time overhead (this process's CPU time, sweep vs direct, both in-process) is
 printed too: on a shared, loaded machine it is steadier than wall time.  The machine
 is shared, so figures move between runs; the CPU model, library versions and the load
@@ -54,6 +58,7 @@ from relsim.limits import cpu_model  # noqa: E402  (after the path is set)
 TARGET_OVERHEAD = 0.05
 TARGET_SPEEDUP = 1.8
 TARGET_DASK = 0.10
+TARGET_SHORT_RATE = 40.0
 CPU_SECONDS: dict[str, float] = {}
 """CPU time of this process in the last direct loop and the last sweep (in-process runs)."""
 
@@ -61,8 +66,8 @@ EXPERIMENT = """name: bench-{name}
 scenario: {{n_customers: {customers}, steps: {steps}, seed: 1}}
 parameters:
   behaviour.trust_loss: {{low: 0.1, high: 0.3}}
-design: {{kind: lhs, size: {runs}, seed: 1}}
-replications: 1
+design: {{kind: lhs, size: {points}, seed: 1}}
+replications: {replications}
 outcomes: [retention, churn_rate, market_share, nps, customer_equity, npv_profit, value]
 """
 
@@ -79,11 +84,13 @@ def versions() -> str:
     return f"Python {platform.python_version()}; " + ", ".join(found)
 
 
-def experiment(directory: Path, name: str, customers: int, steps: int, runs: int):
+def experiment(directory: Path, name: str, customers: int, steps: int, runs: int,
+               replications: int = 1):
     from relsim.experiments import load
 
     path = directory / f"{name}.yaml"
-    path.write_text(EXPERIMENT.format(name=name, customers=customers, steps=steps, runs=runs))
+    path.write_text(EXPERIMENT.format(name=name, customers=customers, steps=steps,
+                                      points=runs // replications, replications=replications))
     return load(path)
 
 
@@ -96,11 +103,13 @@ def direct(exp, runs: int) -> float:
     from relsim.runs import replication_seed, run_one
 
     design = sample_design(exp)
-    configs = [exp.configs(point_values(design, p))["baseline"] for p in range(runs)]
-    seed = replication_seed(exp.root_seed, 0)
+    reps = exp.replications
+    configs = [exp.configs(point_values(design, p))["baseline"] for p in range(runs // reps)]
+    seeds = [replication_seed(exp.root_seed, r) for r in range(reps)]
     start, cpu = time.perf_counter(), time.process_time()
     for config in configs:
-        run_one(config, seed, 0, tables=OUTCOME_TABLES)
+        for r, seed in enumerate(seeds):
+            run_one(config, seed, r, tables=OUTCOME_TABLES)
     CPU_SECONDS["direct"] = time.process_time() - cpu
     return time.perf_counter() - start
 
@@ -117,8 +126,8 @@ def sweep(exp, executor=None) -> float:
 
 
 def runner_only(exp, runs: int) -> float:
-    """Seconds of the in-process sweep with ``relsim.runs.run_one`` replaced by a function that
-    returns a stored result of the same size: what is left is the runner's own work
+    """Seconds of the in-process sweep with ``relsim.runs.run_many`` replaced by a function
+    that returns a stored result of the same size for each run: what is left is the runner's own work
     (building each point's configurations, the outcomes, the batch files).  Steadier than
     the difference of two timed sweeps on a loaded machine."""
     import importlib
@@ -129,16 +138,17 @@ def runner_only(exp, runs: int) -> float:
     module = importlib.import_module("relsim.runs")
     design = sample_design(exp)
     stored = module.run_one(exp.configs(point_values(design, 0))["baseline"], 1, 0)
-    real = module.run_one
-    module.run_one = lambda config, seed, replication=0, tables=None: stored
+    real = module.run_many
+    module.run_many = lambda runs, tables=None: [stored] * len(runs)
     try:
         return sweep(exp)
     finally:
-        module.run_one = real
+        module.run_many = real
 
 
-def measure(name: str, customers: int, steps: int, runs: int, pool, dask, tmp: Path) -> dict:
-    exp = experiment(tmp, name, customers, steps, runs)
+def measure(name: str, customers: int, steps: int, runs: int, replications: int, pool, dask,
+            tmp: Path) -> dict:
+    exp = experiment(tmp, name, customers, steps, runs, replications)
     warm = experiment(tmp, f"{name}-warm", customers, steps, 4)
     direct(warm, 2)
     times = {"direct": direct(exp, runs)}
@@ -158,11 +168,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke configuration")
     parser.add_argument("--short-runs", type=int, default=60)
+    parser.add_argument("--replicated-runs", type=int, default=128,
+                        help="runs of the short case with 16 replications per design point")
     parser.add_argument("--medium-runs", type=int, default=24)
     args = parser.parse_args(argv)
-    cases = [("short", 1000, 52, args.short_runs), ("medium", 20_000, 52, args.medium_runs)]
+    cases = [("short", 1000, 52, args.short_runs, 1),
+             ("short x16", 1000, 52, args.replicated_runs, 16),
+             ("medium", 20_000, 52, args.medium_runs, 1)]
     if args.quick:
-        cases = [("short", 200, 10, 8), ("medium", 1000, 10, 4)]
+        cases = [("short", 200, 10, 8, 1), ("short x4", 200, 10, 8, 4), ("medium", 1000, 10, 4, 1)]
     print(f"CPU: {cpu_model()} ({os.cpu_count()} logical cores); load average "
           f"{os.getloadavg()[0]:.1f} at the start")
     print(versions())
@@ -185,9 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for name, customers, steps, runs in cases:
-                results[name] = (customers, steps, runs,
-                                 measure(name, customers, steps, runs, pool, dask, Path(tmp)))
+            for name, customers, steps, runs, replications in cases:
+                results[name] = (customers, steps, runs, measure(
+                    name, customers, steps, runs, replications, pool, dask, Path(tmp)))
     finally:
         pool.shutdown()
         if client is not None:
@@ -220,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: Dask vs local processes {ratio:+.1%} time"
                   + (f" (target within {TARGET_DASK:.0%} for medium runs)"
                      if name == "medium" else ""))
+    for name, (_, _, runs, times) in results.items():
+        if name.startswith("short"):
+            print(f"{name}: {runs / times['2 local workers']:.1f} runs/s on 2 local workers "
+                  f"(target >= {TARGET_SHORT_RATE:.0f} short runs/s)")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 

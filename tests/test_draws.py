@@ -78,7 +78,7 @@ def test_advertising_reach_is_one_bernoulli_draw_per_customer():
     p, weeks = 0.03, 20
     counts, positions = [], []
     for _ in range(weeks):
-        idx = reached(model, p)
+        idx = reached(model.dynamics_rng, model.customers.n, p)
         assert np.all(np.diff(idx) > 0) and idx.min() >= 0 and idx.max() < 50_000
         counts.append(idx.size)
         positions.append(idx)
@@ -87,7 +87,8 @@ def test_advertising_reach_is_one_bernoulli_draw_per_customer():
     assert stats.binomtest(total, weeks * 50_000, p).pvalue > ALPHA
     # who is reached is uniform over the customers
     assert stats.kstest(np.concatenate(positions) / 50_000, "uniform").pvalue > ALPHA
-    assert reached(model, 0.0).size == 0 and reached(model, 1.0).size == 50_000
+    rng = model.dynamics_rng
+    assert reached(rng, 50_000, 0.0).size == 0 and reached(rng, 50_000, 1.0).size == 50_000
 
 
 @pytest.mark.parametrize("sizes", [[4, 6, 8], [5, 6, 7, 3, 2, 1, 9], [1, 1, 1, 2], [0, 3, 0, 4]])

@@ -40,7 +40,7 @@ from relsim.firms import Firm
 from relsim.network import SocialNetwork, build_network
 from relsim.overrides import apply_overrides
 from relsim.phases import accounts, relationships
-from relsim.phases.adoption import adopt
+from relsim.phases.adoption import adopt, reached
 from relsim.phases.attitudes import update_attitudes
 from relsim.phases.churn_and_return import churn_and_return
 from relsim.phases.encounters import encounters
@@ -161,6 +161,16 @@ class RelationshipModel(mesa.Model):
             idx.flags.writeable = False
             self._firm_masks[key] = idx
         return idx
+
+    def firm_slots(self, idx: np.ndarray, firm: np.ndarray) -> tuple[np.ndarray, int]:
+        """Group numbers of per-firm sums over customers ``idx``: firm + 1 (0: no firm),
+        and their number, firms + 1 (:class:`relsim.stack.Stack` groups by run too)."""
+        return firm + 1, self.n_firms + 1
+
+    def reach(self, probability: float) -> np.ndarray:
+        """Customers reached by advertising with ``probability``:
+        :func:`relsim.phases.adoption.reached` from the dynamics stream."""
+        return reached(self.dynamics_rng, self.customers.n, probability)
 
     # ------------------------------------------------------------------ relationships
     def start_relationships_at(self, idx: np.ndarray, firm: np.ndarray) -> None:

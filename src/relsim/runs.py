@@ -11,7 +11,7 @@ so results do not depend on how runs are spread over workers.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,7 +116,33 @@ def run_one(config: ModelConfig, seed: int, replication: int = 0, *,
             tables: Collection[str] | None = None) -> RunResult:
     """Build, run and collect one model: a pure function of (config, seed).  ``tables``:
     the tables to build (:func:`collect`; default all)."""
-    model = RelationshipModel(config, rng=seed).run()
+    return _finished(RelationshipModel(config, rng=seed).run(), seed, replication, tables)
+
+
+def run_many(runs: Sequence[tuple[ModelConfig, int, int]], *,
+             tables: Collection[str] | None = None) -> list[RunResult]:
+    """:func:`run_one` of each ``(config, seed, replication)``, with the same results, in
+    order.  Short runs that can share a stack (:func:`relsim.stack.stacks`: replications of
+    a configuration, or configurations differing only in what a run's set-up reads) are
+    advanced together (:class:`relsim.stack.Stack`), several times faster than one by
+    one."""
+    from relsim.stack import Stack, stacks
+
+    results: list[RunResult | None] = [None] * len(runs)
+    for chunk in stacks([config for config, _, _ in runs]):
+        if len(chunk) == 1:
+            config, seed, replication = runs[chunk[0]]
+            results[chunk[0]] = run_one(config, seed, replication, tables=tables)
+            continue
+        models = Stack([RelationshipModel(runs[k][0], rng=runs[k][1]) for k in chunk]).run()
+        for k, model in zip(chunk, models):
+            results[k] = _finished(model, runs[k][1], runs[k][2], tables)
+    return results
+
+
+def _finished(model: RelationshipModel, seed: int, replication: int,
+              tables: Collection[str] | None) -> RunResult:
+    """The tables of a finished model, with its seed and replication; releases the model."""
     result = collect(model, tables)
     release(model)
     for table in result.tables().values():

@@ -46,14 +46,17 @@ that progress moves and an interruption loses little."""
 def default_batch_size(experiment: Experiment, pending: int, workers: int | None) -> int:
     """Units per task: about :data:`TASK_SECONDS` of work by a rough cost model (fixed cost
     per run and per step, and per customer-step), but, on ``workers`` parallel workers, at
-    least four tasks per worker (``workers=None``: batches run in this process)."""
+    least four tasks per worker (``workers=None``: batches run in this process); a whole
+    number of design points when it holds more than one point's replications, so that a
+    point's replications share a task (and a stack, :mod:`relsim.stack`)."""
     scenario = experiment.base
     per_run = 0.05 + scenario.steps * (0.002 + 3e-7 * scenario.n_customers)
     per_unit = per_run * len(experiment.arm_names())
     by_time = max(1, int(TASK_SECONDS / per_unit))
-    if workers is None:
-        return by_time
-    return min(by_time, max(1, math.ceil(pending / (4 * workers))))
+    size = by_time if workers is None else min(by_time,
+                                               max(1, math.ceil(pending / (4 * workers))))
+    reps = experiment.n_replications
+    return size // reps * reps if size > reps else size  # whole points: their runs stack
 
 
 def _tasks(experiment: Experiment, design: pd.DataFrame, units: list[tuple[int, int]],

@@ -4,9 +4,10 @@ A task (:class:`Task`) is a batch of *units*: one design point and one
 replication, run in every arm.  Replication ``r`` runs with
 ``relsim.runs.replication_seed(seed, r)`` at every point and in every arm (common
 random numbers), so a unit's numbers do not depend on which batch, worker or
-backend ran it.  Each run is :func:`relsim.runs.run_one`, building only the two tables
-the outcomes read (:data:`OUTCOME_TABLES`); its outcomes are computed
-here, in the worker, by :func:`relsim.report.outcomes.replication_outcomes` (the
+backend ran it.  The runs go to :func:`relsim.runs.run_many` (each as
+:func:`relsim.runs.run_one` would run it, runs of one configuration advanced together),
+building only the two tables the outcomes read (:data:`OUTCOME_TABLES`); their outcomes
+are computed here, in the worker, by :func:`relsim.report.outcomes.replication_outcomes` (the
 report's own definitions), and only the outcome rows of the experiment's firms
 travel back: a few rows per run instead of the run's tables.
 
@@ -70,20 +71,22 @@ def outcome_signature(configs: dict[str, ModelConfig]) -> tuple:
                  for arm, config in configs.items())
 
 
-def _run_one():
-    """relsim.runs.run_one, looked up at call time."""
-    return importlib.import_module("relsim.runs").run_one
+def _run_many():
+    """relsim.runs.run_many, looked up at call time."""
+    return importlib.import_module("relsim.runs").run_many
 
 
 def run_batch(task: Task) -> pd.DataFrame:
     """Run every unit of ``task`` in every arm; return the outcome rows of its firms (columns
-    point, arm, replication, seed, firm, then the outcomes), in unit and arm order."""
+    point, arm, replication, seed, firm, then the outcomes), in unit and arm order.  The
+    batch's runs go to :func:`relsim.runs.run_many` together, so runs of one configuration
+    (a point's replications) are advanced as one stack."""
     from relsim.runs import replication_seed
 
-    run_one = _run_one()
     configs_at: dict[int, dict[str, ModelConfig]] = {}
     groups: dict[tuple, list[int]] = defaultdict(list)
-    tables: dict[int, tuple[list[pd.DataFrame], list[pd.DataFrame]]] = {}
+    runs: list[tuple[ModelConfig, int, int]] = []
+    run_of: list[list[int]] = []  # unit -> the run of each arm (arms alike share one)
     for k, (point, replication, values) in enumerate(task.units):
         if point not in configs_at:
             try:
@@ -93,17 +96,25 @@ def run_batch(task: Task) -> pd.DataFrame:
                                       f"{' '.join(str(exc).splitlines())}") from None
         configs = configs_at[point]
         seed = replication_seed(task.seed, replication)
-        firms, relationships, done = [], [], []
-        for arm, config in configs.items():
-            same = next((i for i, (c, _) in enumerate(done) if c == config), None)
-            result = done[same][1] if same is not None else run_one(
-                config, seed, replication, tables=OUTCOME_TABLES)
-            done.append((config, result))
-            firms.append(result.firms.assign(**{VARIANT: arm, "replication": k}))
-            relationships.append(result.relationships.assign(**{VARIANT: arm,
-                                                                "replication": k}))
-        tables[k] = (firms, relationships)
+        first = len(runs)
+        arms_runs = []
+        for config in configs.values():
+            same = next((i for i in range(first, len(runs)) if runs[i][0] == config), None)
+            if same is None:
+                runs.append((config, seed, replication))
+                same = len(runs) - 1
+            arms_runs.append(same)
+        run_of.append(arms_runs)
         groups[outcome_signature(configs)].append(k)
+    results = _run_many()(runs, tables=OUTCOME_TABLES)
+    tables: dict[int, tuple[list[pd.DataFrame], list[pd.DataFrame]]] = {}
+    for k, (point, _, _) in enumerate(task.units):
+        firms, relationships = [], []
+        for arm, i in zip(configs_at[point], run_of[k]):
+            firms.append(results[i].firms.assign(**{VARIANT: arm, "replication": k}))
+            relationships.append(results[i].relationships.assign(**{VARIANT: arm,
+                                                                    "replication": k}))
+        tables[k] = (firms, relationships)
     arms = list(configs_at[task.units[0][0]]) if task.units else []
     frames = []
     for members in groups.values():

@@ -50,18 +50,17 @@ def advertise(model: Market) -> None:
     reach = b.ad_awareness_rate * model.firm_array("advertising")
     promise = model.firm_array("promise")
     for f in range(model.n_firms):
-        idx = reached(model, reach[f])
+        idx = model.reach(reach[f])
         c.aware[f, idx] = True
         c.attitude[f, idx] += b.ad_attitude_rate * (promise[f] - c.attitude[f, idx])
 
 
-def reached(model: Market, probability: float) -> np.ndarray:
+def reached(rng: np.random.Generator, n: int, probability: float) -> np.ndarray:
     """Customers reached, each independently with ``probability``: increasing indices.
 
     Draws how many are reached (binomial), then which ones (uniformly without
     replacement): the same distribution as one Bernoulli draw per customer, at a cost
     proportional to the customers reached.
     """
-    rng, n = model.dynamics_rng, model.customers.n
     count = rng.binomial(n, min(max(probability, 0.0), 1.0))
     return np.sort(rng.choice(n, count, replace=False, shuffle=False))

@@ -56,11 +56,11 @@ def dependence_and_symmetry(model: Market, active: np.ndarray, f: np.ndarray) ->
         b.dependence_stage_weight)
     c.dependence[active] = dependence.update_dependence(c.dependence[active], target, True,
                                                         b.dependence_rate)
-    slot = f + 1  # 0: no firm
+    slot, slots = model.firm_slots(active, f)  # each customer's firm (in its run)
     basket = c.basket[active]
-    basket_by_firm = np.bincount(slot, weights=basket, minlength=n_firms + 1)
-    count_by_firm = np.bincount(slot, minlength=n_firms + 1)
-    mean_basket = np.divide(basket_by_firm, count_by_firm, out=np.zeros(n_firms + 1),
+    basket_by_firm = np.bincount(slot, weights=basket, minlength=slots)
+    count_by_firm = np.bincount(slot, minlength=slots)
+    mean_basket = np.divide(basket_by_firm, count_by_firm, out=np.zeros(slots),
                             where=count_by_firm > 0)
     c.firm_dependence = np.zeros(c.n)
     c.firm_dependence[active] = dependence.firm_dependence(

@@ -32,8 +32,6 @@ class Market(Protocol):
     policies: PolicyHost
     listening: Listening
     """What each customer heard from its neighbours last week."""
-    dynamics_rng: np.random.Generator
-    """The stream of draws that are not in the week's fixed block (advertising reach)."""
     trust_loss: np.ndarray
     """Share of trust a broken promise costs each customer (fixed traits and parameters)."""
     week_switching_cost: np.ndarray
@@ -46,6 +44,15 @@ class Market(Protocol):
 
     def firms_in_market(self) -> np.ndarray:
         """1.0 for the firms in the market this week, 0.0 for those yet to enter."""
+
+    def firm_slots(self, idx: np.ndarray, firm: np.ndarray) -> tuple[np.ndarray, int]:
+        """A group number for customers ``idx`` of firms ``firm`` (0: no firm), the same
+        for the customers of one firm, and the number of groups: what per-firm sums over
+        customers (``bincount``) group by."""
+
+    def reach(self, probability: float) -> np.ndarray:
+        """Customers reached by advertising, each with ``probability``, from the stream of
+        draws outside the week's block: increasing indices."""
 
     def start_relationships_at(self, idx: np.ndarray, firm: np.ndarray) -> None:
         """Customers ``idx`` start exploring firms ``firm``."""
