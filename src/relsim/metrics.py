@@ -32,102 +32,110 @@ MARKET_METRICS = tuple(c.name for c in MARKET if c.name not in _KEYS)
 ``mesa.batch_run``'s rows hold both (declared in :mod:`relsim.tables`)."""
 
 
-def _per_firm(selection: tuple[np.ndarray, np.ndarray], n_firms: int,
+def _per_firm(selection: tuple[np.ndarray, np.ndarray], groups: int,
               weights: np.ndarray | None = None, selected: bool = False) -> np.ndarray:
     """Count (or sum ``weights``) per firm over a selection made by :func:`_select`.
 
     ``weights`` has one entry per customer, or one per selected customer when
     ``selected`` is true.  Boolean weights count the selected customers where
-    they hold.
+    they hold.  ``groups``: the number of (run and) firm groups (``model.firm_groups``).
     """
-    idx, firm = selection
+    idx, group = selection
     if weights is not None and not selected:
         weights = weights[idx]
-    return np.bincount(firm, weights=weights, minlength=n_firms).astype(float)
+    return np.bincount(group, weights=weights, minlength=groups).astype(float)
 
 
-def _select(firm_index: np.ndarray, mask: np.ndarray | None = None
+def _select(model, firm_index: np.ndarray, mask: np.ndarray | None = None
             ) -> tuple[np.ndarray, np.ndarray]:
-    """Customers whose firm index is not -1 (and where ``mask`` holds), with that index.
+    """Customers whose firm index is not -1 (and where ``mask`` holds), with their firm's
+    group (``model.firm_groups``: the firm, and the run in a stack).
 
     Most event columns are -1 for nearly everyone, so counting over the selected
     customers only is much cheaper than a bincount over all of them.
     """
     keep = firm_index >= 0 if mask is None else (firm_index >= 0) & mask
     idx = np.flatnonzero(keep)
-    return idx, firm_index[idx].astype(np.intp)
+    return idx, model.firm_groups(idx, firm_index[idx].astype(np.intp))[0]
 
 
-def firm_metrics(model) -> dict[str, np.ndarray]:
-    """Per-firm metrics of the current step, each an array over firms.
+def firm_metrics(model, runs: int = 1) -> dict[str, np.ndarray]:
+    """Per-firm metrics of the current step, each an array over firms (over the ``runs``
+    runs x firms of a :class:`relsim.stack.Stack`: the groups of ``model.firm_groups``).
 
     Each group of metrics selects its customers once (the current customers,
     this week's buyers, talkers, ...) and counts or sums per firm over that
     selection only.
     """
     c, ev, n_f, b = model.customers, model.events, model.n_firms, model.config.behaviour
-    current = _select(c.firm)  # customers in a relationship have a firm
+    n_g = runs * n_f
+
+    def lever(name: str) -> np.ndarray:  # a firm's lever in each group
+        values = model.firm_array(name)
+        return values if runs == 1 else np.tile(values, runs)
+
+    current = _select(model, c.firm)  # customers in a relationship have a firm
     out: dict[str, np.ndarray] = {}
     idx, firm = current
     by_stage = np.bincount(firm * len(STAGE_NAMES) + c.stage[idx],
-                           minlength=n_f * len(STAGE_NAMES)).reshape(n_f, -1)
+                           minlength=n_g * len(STAGE_NAMES)).reshape(n_g, -1)
     for code in ACTIVE_STAGES:
         out[f"n_{STAGE_NAMES[code]}"] = by_stage[:, code].astype(float)
-    lapsed = _select(c.former_firm, c.stage == DISSOLUTION)
-    out[f"n_{STAGE_NAMES[DISSOLUTION]}"] = _per_firm(lapsed, n_f)
-    out["customers"] = _per_firm(current, n_f)
-    total = out["customers"].sum()
-    out["market_share"] = out["customers"] / total if total else np.zeros(n_f)
-    out["adoptions_advertising"] = _per_firm(_select(ev.adopted_ad), n_f)
-    out["adoptions_wom"] = _per_firm(_select(ev.adopted_wom), n_f)
-    out["exploration_failures"] = _per_firm(_select(ev.failed_from), n_f)
-    out["churn"] = _per_firm(_select(ev.churned_from), n_f) + out["exploration_failures"]
-    out["switches_out"] = _per_firm(_select(ev.switched_from), n_f)
-    out["switches_in"] = _per_firm(_select(ev.switched_to), n_f)
-    returned = _select(ev.returned_to)
-    out["winbacks"] = _per_firm(returned, n_f, ev.winback)
-    out["returns"] = _per_firm(returned, n_f)
+    lapsed = _select(model, c.former_firm, c.stage == DISSOLUTION)
+    out[f"n_{STAGE_NAMES[DISSOLUTION]}"] = _per_firm(lapsed, n_g)
+    out["customers"] = _per_firm(current, n_g)
+    # each run's customers, by each of its firms (whole numbers: the same in any order)
+    total = np.repeat(out["customers"].reshape(runs, n_f).sum(axis=1), n_f)
+    out["market_share"] = np.divide(out["customers"], total, out=np.zeros(n_g),
+                                    where=total > 0)
+    out["adoptions_advertising"] = _per_firm(_select(model, ev.adopted_ad), n_g)
+    out["adoptions_wom"] = _per_firm(_select(model, ev.adopted_wom), n_g)
+    out["exploration_failures"] = _per_firm(_select(model, ev.failed_from), n_g)
+    out["churn"] = _per_firm(_select(model, ev.churned_from), n_g) + out["exploration_failures"]
+    out["switches_out"] = _per_firm(_select(model, ev.switched_from), n_g)
+    out["switches_in"] = _per_firm(_select(model, ev.switched_to), n_g)
+    returned = _select(model, ev.returned_to)
+    out["winbacks"] = _per_firm(returned, n_g, ev.winback)
+    out["returns"] = _per_firm(returned, n_g)
     customers = np.maximum(out["customers"], 1.0)
     for name in STATE_MEANS:
-        out[f"mean_{name}"] = _per_firm(current, n_f, getattr(c, name)) / customers
-    out["mean_asymmetry"] = _per_firm(current, n_f, np.nan_to_num(ev.asymmetry[idx]),
+        out[f"mean_{name}"] = _per_firm(current, n_g, getattr(c, name)) / customers
+    out["mean_asymmetry"] = _per_firm(current, n_g, np.nan_to_num(ev.asymmetry[idx]),
                                       selected=True) / customers
     satisfaction = c.satisfaction[idx]
-    promoters = _per_firm(current, n_f, satisfaction >= b.promoter_satisfaction, selected=True)
-    detractors = _per_firm(current, n_f, satisfaction < b.detractor_satisfaction, selected=True)
+    promoters = _per_firm(current, n_g, satisfaction >= b.promoter_satisfaction, selected=True)
+    detractors = _per_firm(current, n_g, satisfaction < b.detractor_satisfaction, selected=True)
     out["nps"] = 100.0 * (promoters - detractors) / customers
-    if total == 0:
-        for name in (*[f"mean_{s}" for s in STATE_MEANS], "mean_asymmetry", "nps"):
-            out[name][:] = np.nan
-    empty = out["customers"] == 0
+    empty = out["customers"] == 0  # (every firm's, in a run without customers)
     for name in (*[f"mean_{s}" for s in STATE_MEANS], "mean_asymmetry", "nps"):
         out[name][empty] = np.nan
-    talked = _select(ev.talked_about)
+    talked = _select(model, ev.talked_about)
     degree = model.network.degree[talked[0]]
     positive = ev.positive[talked[0]]
-    out["wom_positive"] = _per_firm(talked, n_f, np.where(positive, degree, 0), selected=True)
-    out["wom_negative"] = _per_firm(talked, n_f, np.where(positive, 0, degree), selected=True)
-    paid = _select(ev.spend_firm)  # the firm of this week's encounter
-    out["encounters"] = _per_firm(paid, n_f)
-    out["promises_kept"] = _per_firm(paid, n_f, ev.kept)
-    out["promises_broken"] = _per_firm(paid, n_f, ev.broken)
-    out["service_failures"] = _per_firm(paid, n_f, ev.failed)
-    out["complaints"] = _per_firm(paid, n_f, ev.complained)
-    out["recoveries"] = _per_firm(paid, n_f, ev.resolved)
-    out["revenue"] = _per_firm(paid, n_f, ev.spend)
+    out["wom_positive"] = _per_firm(talked, n_g, np.where(positive, degree, 0), selected=True)
+    out["wom_negative"] = _per_firm(talked, n_g, np.where(positive, 0, degree), selected=True)
+    paid = _select(model, ev.spend_firm)  # the firm of this week's encounter
+    out["encounters"] = _per_firm(paid, n_g)
+    out["promises_kept"] = _per_firm(paid, n_g, ev.kept)
+    out["promises_broken"] = _per_firm(paid, n_g, ev.broken)
+    out["service_failures"] = _per_firm(paid, n_g, ev.failed)
+    out["complaints"] = _per_firm(paid, n_g, ev.complained)
+    out["recoveries"] = _per_firm(paid, n_g, ev.resolved)
+    out["revenue"] = _per_firm(paid, n_g, ev.spend)
     spend, price = ev.spend[paid[0]], c.price_paid[paid[0]]
     units = np.divide(spend, price, out=np.zeros(spend.size), where=price > 0)
-    out["gross_margin"] = out["revenue"] - model.firm_array("unit_cost") * _per_firm(
-        paid, n_f, units, selected=True)
+    out["gross_margin"] = out["revenue"] - lever("unit_cost") * _per_firm(
+        paid, n_g, units, selected=True)
     new_customers = out["adoptions_advertising"] + out["adoptions_wom"] + out["switches_in"]
-    out["acquisition_cost"] = new_customers * model.firm_array("acquisition_cost")
-    out["service_cost"] = out["customers"] * model.firm_array("service_cost")
+    out["acquisition_cost"] = new_customers * lever("acquisition_cost")
+    out["service_cost"] = out["customers"] * lever("service_cost")
     for kind in POLICY_CLASSES:
-        out[f"cost_{kind}"] = model.policies.costs(kind)
+        costs = model.policies.costs(kind)
+        out[f"cost_{kind}"] = costs if runs == 1 else np.tile(costs, runs)
     out["policy_cost"] = sum(out[f"cost_{kind}"] for kind in POLICY_CLASSES)
     out["profit"] = (out["gross_margin"] - out["acquisition_cost"] - out["service_cost"]
                      - out["policy_cost"])
-    out["customer_equity"] = _per_firm(current, n_f, model.forward_values(idx), selected=True)
+    out["customer_equity"] = _per_firm(current, n_g, model.forward_values(idx), selected=True)
     out["discounted_profit"] = out["profit"] * discount_factor(
         model.steps, model.config.economics.discount_rate_per_step)
     return out
@@ -157,9 +165,16 @@ def market_metrics(model) -> dict[str, float]:
 
 def update(model) -> None:
     """Compute this step's metrics and store them on the firms and the model."""
-    per_firm = firm_metrics(model)
+    store(model, firm_metrics(model))
+
+
+def store(model, per_firm: dict[str, np.ndarray], run: int = 0) -> None:
+    """Store run ``run``'s part of :func:`firm_metrics` on ``model``'s firms, and its market
+    metrics on ``model`` (a stack's runs: each member with its run's number)."""
+    first = run * model.n_firms
     for firm in model.firms:
-        firm.metrics = {name: float(values[firm.index]) for name, values in per_firm.items()}
+        i = first + firm.index
+        firm.metrics = {name: float(values[i]) for name, values in per_firm.items()}
         firm.metrics["firm"] = firm.name
     model.market_metrics = market_metrics(model)
 

@@ -162,10 +162,11 @@ class RelationshipModel(mesa.Model):
             self._firm_masks[key] = idx
         return idx
 
-    def firm_slots(self, idx: np.ndarray, firm: np.ndarray) -> tuple[np.ndarray, int]:
-        """Group numbers of per-firm sums over customers ``idx``: firm + 1 (0: no firm),
-        and their number, firms + 1 (:class:`relsim.stack.Stack` groups by run too)."""
-        return firm + 1, self.n_firms + 1
+    def firm_groups(self, idx: np.ndarray, firm: np.ndarray) -> tuple[np.ndarray, int]:
+        """Group numbers of per-firm sums over customers ``idx`` of firms ``firm`` (>= 0):
+        the firm itself, and the number of groups, the firms
+        (:class:`relsim.stack.Stack` groups by run and firm)."""
+        return firm, self.n_firms
 
     def reach(self, probability: float) -> np.ndarray:
         """Customers reached by advertising with ``probability``:

@@ -10,12 +10,13 @@ each run keeps its own
 
 * random streams: each run draws its own week block and advertising reach from its
   own generators, in the same order as alone (:meth:`Stack.reach`);
-* configuration, firms, metrics, Mesa DataCollector and records: every run is a real
+* configuration, firms, market metrics, Mesa DataCollector and records: every run is a real
   :class:`~relsim.model.RelationshipModel` (a *member*) whose customers and events are
   views of its block of the stacked columns (:class:`_Block`);
-* aggregates: the one phase quantity computed over a firm's customers (their mean
-  basket, :func:`relsim.phases.attitudes.dependence_and_symmetry`) is grouped by run and
-  firm (:meth:`Stack.firm_slots`).
+* sums over a firm's customers: the firm metrics (:func:`relsim.metrics.firm_metrics`,
+  computed once for the stack) and the firm's mean basket
+  (:func:`relsim.phases.attitudes.dependence_and_symmetry`) group customers by run and
+  firm (:meth:`Stack.firm_groups`).
 
 Every rule is elementwise per customer, and every sum runs over one run's customers in
 the same order as alone, so each run's tables are identical, bit for bit, to
@@ -42,7 +43,7 @@ from relsim.events import Events, empty_events
 from relsim.firms import Firm
 from relsim.model import RelationshipModel
 from relsim.network import SocialNetwork
-from relsim.phases import relationships
+from relsim.phases import accounts, relationships
 from relsim.phases.adoption import adopt, reached
 from relsim.phases.attitudes import update_attitudes
 from relsim.phases.churn_and_return import churn_and_return
@@ -221,17 +222,20 @@ class Stack:
         """1.0 for the firms in the market this week."""
         return self.members[0].firms_in_market()
 
-    def firm_slots(self, idx: np.ndarray, firm: np.ndarray) -> tuple[np.ndarray, int]:
-        """Each customer's (run, firm) group: run * (firms + 1) + firm + 1, and the number
-        of groups."""
+    def firm_groups(self, idx: np.ndarray, firm: np.ndarray) -> tuple[np.ndarray, int]:
+        """Each customer's (run, firm) group, run * firms + firm, and the number of groups:
+        per-firm sums add up each run's customers apart, in the same order as alone."""
         run = np.searchsorted(self.offsets, idx, side="right") - 1
-        width = self.n_firms + 1
-        return run * width + firm + 1, width * len(self.members)
+        return run * self.n_firms + firm, self.n_firms * len(self.members)
 
     def reach(self, probability: float) -> np.ndarray:
         """Customers reached by advertising: each run draws from its own stream."""
         return np.concatenate([reached(m.dynamics_rng, hi - lo, probability) + lo
                                for m, lo, hi in self.blocks()])
+
+    def forward_values(self, idx: np.ndarray | None = None) -> np.ndarray:
+        """Each customer's forward lifetime value (:func:`relsim.phases.accounts.forward_values`)."""
+        return accounts.forward_values(self, idx)
 
     def start_relationships_at(self, idx: np.ndarray, firm: np.ndarray) -> None:
         relationships.start(self, idx, firm)
@@ -258,9 +262,10 @@ class Stack:
         update_attitudes(self)
         advance_lifecycle(self)
         word_of_mouth_phase(self, u)
-        for member, lo, hi in self.blocks():
+        per_firm = metrics_module.firm_metrics(self, len(self.members))
+        for run, (member, lo, hi) in enumerate(self.blocks()):
             member.week_switching_cost = self.week_switching_cost[lo:hi]
-            metrics_module.update(member)
+            metrics_module.store(member, per_firm, run)
             member.datacollector.collect(member)
             member.records.trace_step(member, member.steps)
             if member.steps >= self.config.steps:

@@ -56,15 +56,15 @@ def dependence_and_symmetry(model: Market, active: np.ndarray, f: np.ndarray) ->
         b.dependence_stage_weight)
     c.dependence[active] = dependence.update_dependence(c.dependence[active], target, True,
                                                         b.dependence_rate)
-    slot, slots = model.firm_slots(active, f)  # each customer's firm (in its run)
+    group, groups = model.firm_groups(active, f)  # each customer's firm (in its run)
     basket = c.basket[active]
-    basket_by_firm = np.bincount(slot, weights=basket, minlength=slots)
-    count_by_firm = np.bincount(slot, minlength=slots)
-    mean_basket = np.divide(basket_by_firm, count_by_firm, out=np.zeros(slots),
+    basket_by_firm = np.bincount(group, weights=basket, minlength=groups)
+    count_by_firm = np.bincount(group, minlength=groups)
+    mean_basket = np.divide(basket_by_firm, count_by_firm, out=np.zeros(groups),
                             where=count_by_firm > 0)
     c.firm_dependence = np.zeros(c.n)
     c.firm_dependence[active] = dependence.firm_dependence(
-        basket, mean_basket[slot], c.importance[active])  # volume: units per purchase
+        basket, mean_basket[group], c.importance[active])  # volume: units per purchase
     asymmetry = dependence.dependence_asymmetry(c.dependence[active],
                                                 c.firm_dependence[active])
     model.events.asymmetry[active] = asymmetry

@@ -45,10 +45,10 @@ class Market(Protocol):
     def firms_in_market(self) -> np.ndarray:
         """1.0 for the firms in the market this week, 0.0 for those yet to enter."""
 
-    def firm_slots(self, idx: np.ndarray, firm: np.ndarray) -> tuple[np.ndarray, int]:
-        """A group number for customers ``idx`` of firms ``firm`` (0: no firm), the same
-        for the customers of one firm, and the number of groups: what per-firm sums over
-        customers (``bincount``) group by."""
+    def firm_groups(self, idx: np.ndarray, firm: np.ndarray) -> tuple[np.ndarray, int]:
+        """A group number for customers ``idx`` of firms ``firm`` (>= 0), the same for the
+        customers of one firm (in one run), and the number of groups: what per-firm sums
+        over customers (``bincount``) group by."""
 
     def reach(self, probability: float) -> np.ndarray:
         """Customers reached by advertising, each with ``probability``, from the stream of
