@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from relsim.config import ModelConfig
 from relsim.customers import Customers
 from relsim.model import RelationshipModel
+from relsim.params import field_bounds
 from relsim.runs import collect, run_many, run_one
 from relsim.stack import (
     MAX_CUSTOMERS,
@@ -75,7 +77,10 @@ def test_what_cannot_be_stacked_is_refused():
     assert stackable(config())
     with pytest.raises(ValueError, match="stackable configurations"):
         Stack([RelationshipModel(config(n_customers=50), rng=1),
-               RelationshipModel(config(n_customers=50, trust_gain=0.2), rng=2)])
+               RelationshipModel(config(n_customers=50, firms__0__price=1.2), rng=2)])
+    with pytest.raises(ValueError, match="stackable configurations"):
+        Stack([RelationshipModel(config(n_customers=50), rng=1),
+               RelationshipModel(config(n_customers=50, steps=7), rng=2)])
     with pytest.raises(ValueError, match="stackable configurations"):
         Stack([RelationshipModel(config(n_customers=50, network__kind="complete"), rng=1)])
     with pytest.raises(ValueError, match="at least one"):
@@ -101,9 +106,40 @@ def test_runs_differing_in_set_up_only_share_a_stack_and_equal_their_runs_alone(
         _same_tables(run_one(cfg, seed), model)
 
 
+def _perturbed(rng: np.random.Generator) -> dict:
+    """Every behaviour parameter and the Bass coefficients drawn within their bounds."""
+    values = {}
+    for section, names in (("behaviour", None), ("adoption", ("p_per_year", "q_per_year"))):
+        fields = type(getattr(ModelConfig(), section)).model_fields
+        for name in names or fields:
+            low, high = field_bounds(fields[name])
+            default = getattr(getattr(ModelConfig(), section), name)
+            if isinstance(default, bool) or low is None or high is None:
+                continue
+            high = min(high, max(2 * default, low + 1.0 if isinstance(default, int) else 1.0))
+            value = rng.uniform(low, high)
+            values[f"{section}__{name}"] = (int(round(value)) if isinstance(default, int)
+                                            else value)
+    return values
+
+
+def test_runs_differing_in_every_weekly_parameter_share_a_stack_and_equal_their_runs_alone():
+    """The phases read each customer's own run's parameters: every behaviour parameter and
+    both Bass coefficients differ between the four stacked runs, each equals its run."""
+    rng = np.random.default_rng(5)
+    configs = [config(n_customers=300, steps=30, record__trace=[3], **_perturbed(rng))
+               for _ in SEEDS]
+    behaviour = [c.behaviour for c in configs]
+    assert all(len({getattr(b, name) for b in behaviour}) > 1
+               for name in type(behaviour[0]).model_fields)
+    assert stacks(configs) == [[0, 1, 2, 3]]
+    for cfg, seed, model in zip(configs, SEEDS, run_stacked(configs, SEEDS)):
+        _same_tables(run_one(cfg, seed), model)
+
+
 def test_stacks_group_alike_runs_in_order_up_to_the_customer_cap():
     plain = config(n_customers=1000)
-    other = config(n_customers=1000, trust_gain=0.2)  # read by the phases: its own stack
+    other = config(n_customers=1000, firms__1__price=1.2)  # another market: its own stack
     loyalty = config(firms__0__policies=[{"kind": "loyalty"}])
     big = config(n_customers=MAX_CUSTOMERS)
     assert stack_key(other) != stack_key(plain)
@@ -115,7 +151,7 @@ def test_stacks_group_alike_runs_in_order_up_to_the_customer_cap():
 
 def test_run_many_equals_run_one_in_order_whatever_it_stacks():
     plain = config(n_customers=250, steps=12)
-    other = config(n_customers=250, steps=12, trust_gain=0.2)
+    other = config(n_customers=250, steps=12, firms__0__quality=0.6)
     policies = config(n_customers=250, steps=12, firms__0__policies=[{"kind": "loyalty"}])
     runs = [(plain, 5, 0), (other, 5, 0), (plain, 6, 1), (policies, 5, 0), (plain, 7, 2),
             (other, 6, 1)]

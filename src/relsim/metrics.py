@@ -67,7 +67,7 @@ def firm_metrics(model, runs: int = 1) -> dict[str, np.ndarray]:
     this week's buyers, talkers, ...) and counts or sums per firm over that
     selection only.
     """
-    c, ev, n_f, b = model.customers, model.events, model.n_firms, model.config.behaviour
+    c, ev, n_f = model.customers, model.events, model.n_firms
     n_g = runs * n_f
 
     def lever(name: str) -> np.ndarray:  # a firm's lever in each group
@@ -102,7 +102,7 @@ def firm_metrics(model, runs: int = 1) -> dict[str, np.ndarray]:
         out[f"mean_{name}"] = _per_firm(current, n_g, getattr(c, name)) / customers
     out["mean_asymmetry"] = _per_firm(current, n_g, np.nan_to_num(ev.asymmetry[idx]),
                                       selected=True) / customers
-    satisfaction = c.satisfaction[idx]
+    satisfaction, b = c.satisfaction[idx], model.params("behaviour", idx)
     promoters = _per_firm(current, n_g, satisfaction >= b.promoter_satisfaction, selected=True)
     detractors = _per_firm(current, n_g, satisfaction < b.detractor_satisfaction, selected=True)
     out["nps"] = 100.0 * (promoters - detractors) / customers

@@ -168,10 +168,16 @@ class RelationshipModel(mesa.Model):
         (:class:`relsim.stack.Stack` groups by run and firm)."""
         return firm, self.n_firms
 
-    def reach(self, probability: float) -> np.ndarray:
-        """Customers reached by advertising with ``probability``:
+    def params(self, section: str, idx: np.ndarray | None = None) -> Any:
+        """The configuration's ``section`` (``behaviour``, ``adoption``): one value each for
+        every customer (:class:`relsim.stack.Stack` gives arrays where its runs differ)."""
+        return getattr(self.config, section)
+
+    def reach(self, firm: int) -> np.ndarray:
+        """Customers reached by firm ``firm``'s advertising this week:
         :func:`relsim.phases.adoption.reached` from the dynamics stream."""
-        return reached(self.dynamics_rng, self.customers.n, probability)
+        probability = self.config.behaviour.ad_awareness_rate * self.firm_array("advertising")
+        return reached(self.dynamics_rng, self.customers.n, probability[firm])
 
     # ------------------------------------------------------------------ relationships
     def start_relationships_at(self, idx: np.ndarray, firm: np.ndarray) -> None:

@@ -44,7 +44,7 @@ from relsim.firms import Firm
 from relsim.model import RelationshipModel
 from relsim.network import SocialNetwork
 from relsim.phases import accounts, relationships
-from relsim.phases.adoption import adopt, reached
+from relsim.phases.adoption import adopt
 from relsim.phases.attitudes import update_attitudes
 from relsim.phases.churn_and_return import churn_and_return
 from relsim.phases.encounters import encounters
@@ -65,25 +65,30 @@ MEMBER_FIELDS = ("n_customers", "network", "segments", "record",
                  "behaviour.base_churn", "behaviour.churn_heterogeneity",
                  "behaviour.commitment_trust_weight")
 """Parameters only a run's set-up reads (its network, its customers' traits and starting
-state, what it records), never the week's phases: runs that differ only in these can
-share a stack, each set up from its own configuration."""
+state, what it records), never the week's phases: runs that differ in these can share a
+stack, each set up from its own configuration."""
+
+VARYING_FIELDS = ("behaviour", "adoption.p_per_year", "adoption.q_per_year")
+"""Parameters the week's phases read through ``model.params``, customer by customer: runs
+that differ in these can share a stack too (each customer reads its own run's value)."""
 
 _DEFAULT = ModelConfig()
 
 
 def stack_key(config: ModelConfig) -> ModelConfig:
-    """``config`` with the :data:`MEMBER_FIELDS` at their defaults: runs whose keys are
-    equal can be stacked (the week's phases read nothing else)."""
+    """``config`` with the :data:`MEMBER_FIELDS` and :data:`VARYING_FIELDS` at their
+    defaults: runs whose keys are equal can be stacked."""
     update: dict[str, Any] = {}
     nested: dict[str, dict[str, Any]] = {}
-    for path in MEMBER_FIELDS:
+    for path in MEMBER_FIELDS + VARYING_FIELDS:
         section, _, name = path.rpartition(".")
         if section:
             nested.setdefault(section, {})[name] = getattr(getattr(_DEFAULT, section), name)
         else:
             update[name] = getattr(_DEFAULT, name)
     for section, values in nested.items():
-        update[section] = getattr(config, section).model_copy(update=values)
+        if section not in update:  # (a section reset whole stays so)
+            update[section] = getattr(config, section).model_copy(update=values)
     return config.model_copy(update=update)
 
 
@@ -142,6 +147,28 @@ class _Block:
         return getattr(self, name) if name in self._names else None
 
 
+class _Params:
+    """A parameter section as it applies to some customers: the shared values as numbers,
+    the others as each customer's run's value."""
+
+    def __init__(self, shared: Any, varying: dict[str, np.ndarray], run: np.ndarray) -> None:
+        self._shared, self._varying, self._run = shared, varying, run
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        values = self._varying.get(name)
+        return getattr(self._shared, name) if values is None else values[self._run]
+
+
+def _differing(sections: list[Any]) -> dict[str, np.ndarray]:
+    """The fields in which the runs' sections differ: name -> one value per run."""
+    first = sections[0]
+    return {name: np.array([getattr(s, name) for s in sections])
+            for name in type(first).model_fields
+            if any(getattr(s, name) != getattr(first, name) for s in sections)}
+
+
 class _Records:
     """The phases' calls to the records, passed on to each member with its own customer
     numbers."""
@@ -189,6 +216,9 @@ class Stack:
         self.week_switching_cost = np.concatenate([m.week_switching_cost for m in members])
         self.events: Events = empty_events(self.customers.n)
         self.records = _Records(self)
+        self._run = np.repeat(np.arange(len(members)), sizes)  # each customer's run
+        self._varying = {section: _differing([getattr(m.config, section) for m in members])
+                         for section in ("behaviour", "adoption")}
         self.listening = Listening()
         self.listening.listen(self)
         for member, lo, hi in self.blocks():
@@ -228,10 +258,19 @@ class Stack:
         run = np.searchsorted(self.offsets, idx, side="right") - 1
         return run * self.n_firms + firm, self.n_firms * len(self.members)
 
-    def reach(self, probability: float) -> np.ndarray:
-        """Customers reached by advertising: each run draws from its own stream."""
-        return np.concatenate([reached(m.dynamics_rng, hi - lo, probability) + lo
-                               for m, lo, hi in self.blocks()])
+    def params(self, section: str, idx: np.ndarray | None = None) -> Any:
+        """The ``section`` parameters for customers ``idx`` (None: all): those the runs
+        share as numbers, those they differ in as each customer's run's value."""
+        varying = self._varying.get(section)
+        if not varying:
+            return getattr(self.config, section)
+        return _Params(getattr(self.config, section), varying,
+                       self._run if idx is None else self._run[idx])
+
+    def reach(self, firm: int) -> np.ndarray:
+        """Customers reached by firm ``firm``'s advertising: each run draws from its own
+        stream with its own reach."""
+        return np.concatenate([m.reach(firm) + lo for m, lo, _ in self.blocks()])
 
     def forward_values(self, idx: np.ndarray | None = None) -> np.ndarray:
         """Each customer's forward lifetime value (:func:`relsim.phases.accounts.forward_values`)."""

@@ -17,13 +17,16 @@ def adopt(model: Market, u: WeekDraws) -> None:
     advertising picks a firm in proportion to advertising weight times logit weight, an
     adopter by word of mouth in proportion to its neighbours who are the firm's customers
     times logit weight.  Then advertising reaches customers."""
-    c, a, ev = model.customers, model.config.adoption, model.events
+    c, ev = model.customers, model.events
     members = model.listening.heard["members"]
-    prospects = np.flatnonzero(c.stage == PROSPECT) if a.enabled else np.zeros(0, np.intp)
+    prospects = (np.flatnonzero(c.stage == PROSPECT) if model.config.adoption.enabled
+                 else np.zeros(0, np.intp))
     share = (members.sum(axis=0)[prospects]
              / np.maximum(model.network.degree[prospects], 1))  # customer neighbours
+    a = model.params("adoption", prospects)
     adopt = u[U_ADOPT, prospects] < adoption.adoption_hazard(a.p_per_year, a.q_per_year, share)
     adopting, share = prospects[adopt], share[adopt]
+    a = model.params("adoption", adopting)
     from_ads = u[U_SOURCE, adopting] < adoption.advertising_share(a.p_per_year, a.q_per_year,
                                                                    share)
     advertising = model.firm_array("advertising")
@@ -46,13 +49,13 @@ def advertise(model: Market) -> None:
     """Each firm's advertising reaches customers with probability ``ad_awareness_rate``
     times its weight: they learn of the firm and their attitude moves toward its promise
     (Vakratsas & Ambler 1999)."""
-    c, b = model.customers, model.config.behaviour
-    reach = b.ad_awareness_rate * model.firm_array("advertising")
+    c = model.customers
     promise = model.firm_array("promise")
     for f in range(model.n_firms):
-        idx = model.reach(reach[f])
+        idx = model.reach(f)
         c.aware[f, idx] = True
-        c.attitude[f, idx] += b.ad_attitude_rate * (promise[f] - c.attitude[f, idx])
+        c.attitude[f, idx] += (model.params("behaviour", idx).ad_attitude_rate
+                               * (promise[f] - c.attitude[f, idx]))
 
 
 def reached(rng: np.random.Generator, n: int, probability: float) -> np.ndarray:

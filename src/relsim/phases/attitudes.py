@@ -27,7 +27,7 @@ def update_attitudes(model: Market) -> None:
 def price_fairness(model: Market, active: np.ndarray, f: np.ndarray) -> None:
     """Fairness follows the price paid against the reference price and against the prices
     neighbours who talked about the firm said they pay (Xia, Monroe & Cox 2004)."""
-    c, b = model.customers, model.config.behaviour
+    c, b = model.customers, model.params("behaviour", active)
     heard = model.listening.heard
     heard_count = at_firm(heard["count"], f, active)
     heard_price = at_firm(heard["talk_price"], f, active)
@@ -44,7 +44,7 @@ def dependence_and_symmetry(model: Market, active: np.ndarray, f: np.ndarray) ->
     """The customer's dependence follows switching costs, few known alternatives and
     integration; the firm's dependence on the customer follows its volume; returns their
     asymmetry (Emerson 1962; Kumar, Scheer & Steenkamp 1995)."""
-    c, b, n_firms = model.customers, model.config.behaviour, model.n_firms
+    c, b, n_firms = model.customers, model.params("behaviour", active), model.n_firms
     own = choice.own_firm_mask(f, n_firms)
     known_rival = columns(c.aware, active) & ~own
     known_rivals = known_rival[0].astype(np.intp)
@@ -74,7 +74,7 @@ def dependence_and_symmetry(model: Market, active: np.ndarray, f: np.ndarray) ->
 def update_commitment(model: Market, active: np.ndarray, asymmetry: np.ndarray) -> None:
     """Commitment follows trust, satisfaction, fairness and dependence, less the asymmetry,
     plus what policies add (Morgan & Hunt 1994)."""
-    c, b = model.customers, model.config.behaviour
+    c, b = model.customers, model.params("behaviour", active)
     target = commitment.commitment_target(
         c.trust[active], c.satisfaction[active], c.fairness[active], c.dependence[active],
         asymmetry, c.trust_weight[active], b.commitment_satisfaction_weight,

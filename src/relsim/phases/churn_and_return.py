@@ -33,7 +33,7 @@ def churn_and_return(model: Market, u: WeekDraws) -> None:
 def churn(model: Market, u: WeekDraws, active: np.ndarray) -> None:
     """Customers ``active`` churn with their hazard; a churner who knows a rival in the
     market switches to it at once with probability ``switch_share`` (logit choice)."""
-    c, b, ev = model.customers, model.config.behaviour, model.events
+    c, ev = model.customers, model.events
     value = outlook.utility(model, active)
     hazard = outlook.churn_hazard(model, active, value)
     ev.churn_hazard[active] = hazard
@@ -43,7 +43,8 @@ def churn(model: Market, u: WeekDraws, active: np.ndarray) -> None:
     in_market = model.firms_in_market()[:, None].astype(bool)
     rivals = (c.aware[:, churned] & ~choice.own_firm_mask(c.firm[churned], model.n_firms)
               & in_market)  # known rivals one can switch to now
-    switch = rivals.any(axis=0) & (u[U_SWITCH, churned] < b.switch_share)
+    switch = rivals.any(axis=0) & (u[U_SWITCH, churned]
+                                   < model.params("behaviour", churned).switch_share)
     switching = churned[switch]
     weights = choice.logit_weights(value[:, switch]) * in_market
     new_firm = choice.choose(weights * rivals[:, switch], u[U_SWITCH_CHOICE, switching])
@@ -58,9 +59,9 @@ def win_back(model: Market, u: WeekDraws, lapsed: np.ndarray) -> None:
     """Customers ``lapsed`` (at the start of the week) return with probability
     ``winback_rate`` to a firm they know (logit choice): their former firm is a win-back,
     another a late switch."""
-    c, b, ev = model.customers, model.config.behaviour, model.events
+    c, ev = model.customers, model.events
     in_market = model.firms_in_market()[:, None].astype(bool)
-    returning = lapsed[u[U_RETURN, lapsed] < b.winback_rate]
+    returning = lapsed[u[U_RETURN, lapsed] < model.params("behaviour", lapsed).winback_rate]
     value = outlook.utility(model, returning)
     weights = choice.logit_weights(value) * in_market
     back_to = choice.choose(weights * c.aware[:, returning], u[U_RETURN_CHOICE, returning])

@@ -48,12 +48,13 @@ def encounters(model: Market, u: WeekDraws) -> None:
     accounts.observe(model, active, buys, outcome.complained)
     c.reference_price[buyers] = fairness.update_reference_price(
         c.reference_price[buyers], c.price_paid[buyers], True,
-        model.config.behaviour.reference_price_rate)
+        model.params("behaviour", buyers).reference_price_rate)
     model.records.transactions(model, ev.bought)
     ev.spend_firm[buyers] = c.firm[buyers]
     ev.spend[buyers] = c.spend[buyers]
     failed_test = buyers[lifecycle.failed_exploration(
-        c.stage[buyers], outcome.satisfaction, True, model.config.behaviour.exploration_failure)]
+        c.stage[buyers], outcome.satisfaction, True,
+        model.params("behaviour", buyers).exploration_failure)]
     ev.failed_from[failed_test] = c.firm[failed_test]
     model.end_relationships_at(failed_test, "exploration")
 
@@ -75,7 +76,7 @@ def purchases(model: Market, u: WeekDraws, active: np.ndarray) -> np.ndarray:
 def policy_view(model: Market, buyers: np.ndarray) -> Encounter:
     """The week's encounters as policies see them (full-length arrays; writable copies only
     where a policy can write), after the policies' ``before_encounters`` hooks."""
-    c, b, ev, n = model.customers, model.config.behaviour, model.events, model.customers.n
+    c, b, ev, n = model.customers, model.params("behaviour"), model.events, model.customers.n
     host = model.policies
     before, after = host.hooked("before_encounters"), host.hooked("after_encounters")
     enc = Encounter(bought=ev.bought, buyers=buyers, experienced=ev.experienced, gap=None,
@@ -94,8 +95,8 @@ def experience(model: Market, u: WeekDraws, buyers: np.ndarray, enc: Encounter) 
     """Each buyer's encounter: quality experienced against expectation (loss aversion),
     the promise kept or broken, a failure, a complaint and its recovery; recorded in the
     events, then the policies' ``after_encounters`` hooks may change it."""
-    c, b, ev, n = model.customers, model.config.behaviour, model.events, model.customers.n
-    f = c.firm[buyers]
+    c, b, ev = model.customers, model.params("behaviour", buyers), model.events
+    n, f = c.n, c.firm[buyers]
     experienced = satisfaction.experienced_quality(model.firm_array("quality")[f],
                                                    model.firm_array("quality_sd")[f],
                                                    u.normal(Z_QUALITY, buyers))
@@ -129,7 +130,7 @@ def respond(model: Market, buyers: np.ndarray, outcome: Outcome, trust_loss: np.
             ) -> None:
     """The buyers' attitudes after the encounter: cumulative satisfaction, next
     expectation, trust (asymmetric), the fairness of complaint handling, complaints made."""
-    c, b = model.customers, model.config.behaviour
+    c, b = model.customers, model.params("behaviour", buyers)
     c.satisfaction[buyers] = satisfaction.update_satisfaction(
         c.satisfaction[buyers], outcome.satisfaction, True, b.satisfaction_rate)
     c.expectation[buyers] = satisfaction.update_expectation(

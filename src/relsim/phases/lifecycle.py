@@ -12,12 +12,13 @@ from relsim.stages import EXPANSION, is_active
 def advance_lifecycle(model: Market) -> None:
     """Customers move along the Dwyer-Schurr-Oh stages by tenure, trust and commitment (with
     hysteresis); baskets grow in expansion; customers in a relationship age a week."""
-    c, b = model.customers, model.config.behaviour
+    c, b = model.customers, model.params("behaviour")
     c.stage = lifecycle.advance_stage(c.stage, c.tenure, c.trust, c.commitment,
                                       b.exploration_weeks, b.awareness_trust,
                                       b.expansion_commitment, b.commitment_commitment,
                                       b.stage_hysteresis)
     expanding = np.flatnonzero(c.stage == EXPANSION)  # the only baskets that grow
+    b = model.params("behaviour", expanding)
     c.basket[expanding] = lifecycle.grow_basket(c.basket[expanding], c.stage[expanding],
                                                 c.segment_basket[expanding],
                                                 b.expansion_growth, b.max_basket_multiple)

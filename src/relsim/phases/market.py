@@ -7,7 +7,7 @@ the model class.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -50,9 +50,17 @@ class Market(Protocol):
         customers of one firm (in one run), and the number of groups: what per-firm sums
         over customers (``bincount``) group by."""
 
-    def reach(self, probability: float) -> np.ndarray:
-        """Customers reached by advertising, each with ``probability``, from the stream of
-        draws outside the week's block: increasing indices."""
+    def params(self, section: str, idx: np.ndarray | None = None) -> Any:
+        """The parameters of ``section`` (``behaviour`` or ``adoption``) as they apply to
+        customers ``idx`` (None: every customer): each a number, or, where the runs of a
+        stack differ in it, an array over ``idx``.  Rules are elementwise, so either
+        serves."""
+
+    def reach(self, firm: int) -> np.ndarray:
+        """Customers reached by firm ``firm``'s advertising this week (increasing indices):
+        each with probability ``ad_awareness_rate`` x its advertising weight
+        (:func:`relsim.phases.adoption.reached`), from the stream of draws outside the week's
+        block."""
 
     def start_relationships_at(self, idx: np.ndarray, firm: np.ndarray) -> None:
         """Customers ``idx`` start exploring firms ``firm``."""

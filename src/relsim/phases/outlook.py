@@ -20,7 +20,7 @@ def utility(model: Market, idx: np.ndarray) -> np.ndarray:
 
     Newcomers see advertised newcomer deals; a firm's own customers pay its list price.
     """
-    c, b = model.customers, model.config.behaviour
+    c, b = model.customers, model.params("behaviour", idx)
     price = model.firm_array("price")
     deal = price * (1.0 - model.firm_array("newcomer_discount"))
     sensitivity = c.price_sensitivity[idx]
@@ -54,7 +54,7 @@ def churn_hazard(model: Market, idx: np.ndarray, value: np.ndarray,
     that of the start of the week).  Stored by the callers as the event ``churn_hazard``
     (forward values use it).
     """
-    c, b = model.customers, model.config.behaviour
+    c, b = model.customers, model.params("behaviour", idx)
     own = choice.own_firm_mask(c.firm[idx], model.n_firms)
     gap = choice.best_rival_gap(value, own, columns(c.aware, idx))
     if cost is None:

@@ -11,7 +11,7 @@ from relsim.stages import DISSOLUTION, EXPLORATION
 def start(model: Market, idx: np.ndarray, firm: np.ndarray) -> None:
     """Customers ``idx`` (increasing indices) start exploring firms ``firm`` (one per index):
     a new relationship starts from the initial attitudes (ODD 7.4)."""
-    c, b = model.customers, model.config.behaviour
+    c, b = model.customers, model.params("behaviour", idx)
     f = firm.astype(np.int16)
     c.stage[idx] = EXPLORATION
     c.firm[idx] = f

@@ -27,8 +27,9 @@ def word_of_mouth_phase(model: Market, u: WeekDraws) -> None:
 def talk(model: Market, u: WeekDraws) -> None:
     """Customers with a (former) firm talk about it with their talk probability; a message
     is positive when the speaker is satisfied (Anderson 1998)."""
-    c, b, ev = model.customers, model.config.behaviour, model.events
+    c, ev = model.customers, model.events
     speakers = np.flatnonzero((c.firm >= 0) | (c.former_firm >= 0))
+    b = model.params("behaviour", speakers)
     p_talk = word_of_mouth.talk_probability(c.talkativeness[speakers], c.satisfaction[speakers],
                                             b.talk_prob, b.unhappy_talk_boost,
                                             b.happy_talk_boost)
@@ -43,23 +44,30 @@ def talk(model: Market, u: WeekDraws) -> None:
 def listen(model: Market, heard: dict[str, np.ndarray]) -> None:
     """Listeners' attitudes to each firm named move toward the messages (negative ones
     weigh more); customers who heard about their own firm update expectation and trust."""
-    c, b, ev = model.customers, model.config.behaviour, model.events
+    c, ev = model.customers, model.events
     ev.heard_positive[:] = heard["positive"].sum(axis=0)
     ev.heard_negative[:] = heard["negative"].sum(axis=0)
     for f in range(model.n_firms):  # listeners of messages about firm f
         positive, negative = heard["positive"][f], heard["negative"][f]
         listeners = np.flatnonzero(heard["count"][f] > 0)
+        b = model.params("behaviour", listeners)
         attitude = c.attitude[f]
         attitude[listeners] = trust.shift_toward(
             attitude[listeners], positive[listeners],
-            b.negativity_weight * negative[listeners], b.wom_attitude_rate)
+            _weighted(b.negativity_weight, negative[listeners]), b.wom_attitude_rate)
         c.aware[f, listeners] = True
     # customers who heard about their own firm (no message leaves a score unchanged)
     customers = np.flatnonzero(c.firm >= 0)
     hearers = customers[at_firm(heard["count"], c.firm[customers], customers) > 0]
-    own = c.firm[hearers]
+    own, b = c.firm[hearers], model.params("behaviour", hearers)
     pos_own = at_firm(heard["positive"], own, hearers)
-    neg_own = b.negativity_weight * at_firm(heard["negative"], own, hearers)
+    neg_own = _weighted(b.negativity_weight, at_firm(heard["negative"], own, hearers))
     c.expectation[hearers] = trust.shift_toward(c.expectation[hearers], pos_own, neg_own,
                                                 b.wom_expectation_rate)
     c.trust[hearers] = trust.shift_toward(c.trust[hearers], pos_own, neg_own, b.wom_trust_rate)
+
+
+def _weighted(weight, counts: np.ndarray) -> np.ndarray:
+    """``weight * counts`` in the dtype of the (float32) message counts, whether ``weight``
+    is a number or one per customer (numpy keeps float32 for a Python number only)."""
+    return np.multiply(weight, counts, dtype=counts.dtype)

@@ -41,12 +41,16 @@ def dependence_target(switching_cost: np.ndarray, known_alternatives: np.ndarray
     has no alternative.
     """
     total = switching_weight + alternatives_weight + stage_weight
-    if total == 0:
+    if np.ndim(total) == 0 and total == 0:
         return np.zeros_like(switching_cost)
     few_alternatives = 1.0 - known_alternatives / n_rivals if n_rivals else np.ones_like(switching_cost)
     integrated = ((stage == EXPANSION) | (stage == COMMITMENT)).astype(float)
     target = (switching_weight * switching_cost + alternatives_weight * few_alternatives
-              + stage_weight * integrated) / total
+              + stage_weight * integrated)
+    if np.ndim(total):  # weights per customer: 0 where they all are
+        target = np.divide(target, total, out=np.zeros_like(target), where=total != 0)
+    else:
+        target = target / total
     return np.clip(target, 0.0, 1.0)
 
 

@@ -53,6 +53,8 @@ def perceived_value(d: np.ndarray, loss_aversion: float) -> np.ndarray:
     customer (and max(d, lambda * d) for lambda < 1).
     """
     scaled = loss_aversion * np.asarray(d)
+    if np.ndim(loss_aversion):  # one per customer
+        return np.where(loss_aversion >= 1.0, np.minimum(d, scaled), np.maximum(d, scaled))
     return np.minimum(d, scaled) if loss_aversion >= 1.0 else np.maximum(d, scaled)
 
 
