@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relsim.config import ModelConfig
+from relsim.config import FirmConfig, ModelConfig
 from relsim.customers import Customers
 from relsim.model import RelationshipModel
 from relsim.params import field_bounds
@@ -77,7 +77,7 @@ def test_what_cannot_be_stacked_is_refused():
     assert stackable(config())
     with pytest.raises(ValueError, match="stackable configurations"):
         Stack([RelationshipModel(config(n_customers=50), rng=1),
-               RelationshipModel(config(n_customers=50, firms__0__price=1.2), rng=2)])
+               RelationshipModel(config(n_customers=50, firms__0__name="Z"), rng=2)])
     with pytest.raises(ValueError, match="stackable configurations"):
         Stack([RelationshipModel(config(n_customers=50), rng=1),
                RelationshipModel(config(n_customers=50, steps=7), rng=2)])
@@ -107,8 +107,22 @@ def test_runs_differing_in_set_up_only_share_a_stack_and_equal_their_runs_alone(
 
 
 def _perturbed(rng: np.random.Generator) -> dict:
-    """Every behaviour parameter and the Bass coefficients drawn within their bounds."""
+    """Every behaviour parameter, the Bass coefficients and every firm's offer and entry
+    drawn within their bounds."""
     values = {}
+    firms = []
+    for name in ("A", "B", "C"):
+        firm = {"name": name}
+        for field, info in FirmConfig.model_fields.items():
+            low, high = field_bounds(info)
+            if field in ("name", "policies") or low is None:
+                continue
+            high = min(high if high is not None else 1.0, 1.0 if field != "entry_step" else 8)
+            firm[field] = (int(rng.integers(low, high + 1)) if field == "entry_step"
+                           else rng.uniform(max(low, 0.05), high))
+        firms.append(firm)
+    firms[0]["entry_step"] = 0  # someone sells from the start
+    values["firms"] = firms
     for section, names in (("behaviour", None), ("adoption", ("p_per_year", "q_per_year"))):
         fields = type(getattr(ModelConfig(), section)).model_fields
         for name in names or fields:
@@ -124,14 +138,17 @@ def _perturbed(rng: np.random.Generator) -> dict:
 
 
 def test_runs_differing_in_every_weekly_parameter_share_a_stack_and_equal_their_runs_alone():
-    """The phases read each customer's own run's parameters: every behaviour parameter and
-    both Bass coefficients differ between the four stacked runs, each equals its run."""
+    """The phases read each customer's own run's parameters: every behaviour parameter, both
+    Bass coefficients and every firm's offer and entry differ between the four stacked
+    runs; each equals its run alone."""
     rng = np.random.default_rng(5)
     configs = [config(n_customers=300, steps=30, record__trace=[3], **_perturbed(rng))
                for _ in SEEDS]
     behaviour = [c.behaviour for c in configs]
     assert all(len({getattr(b, name) for b in behaviour}) > 1
                for name in type(behaviour[0]).model_fields)
+    assert len({c.firms[1].price for c in configs}) == len(SEEDS)
+    assert len({c.firms[2].entry_step for c in configs}) > 1
     assert stacks(configs) == [[0, 1, 2, 3]]
     for cfg, seed, model in zip(configs, SEEDS, run_stacked(configs, SEEDS)):
         _same_tables(run_one(cfg, seed), model)
@@ -139,7 +156,7 @@ def test_runs_differing_in_every_weekly_parameter_share_a_stack_and_equal_their_
 
 def test_stacks_group_alike_runs_in_order_up_to_the_customer_cap():
     plain = config(n_customers=1000)
-    other = config(n_customers=1000, firms__1__price=1.2)  # another market: its own stack
+    other = config(n_customers=1000, firms=[{"name": "A"}, {"name": "B"}])  # another market
     loyalty = config(firms__0__policies=[{"kind": "loyalty"}])
     big = config(n_customers=MAX_CUSTOMERS)
     assert stack_key(other) != stack_key(plain)
@@ -151,7 +168,7 @@ def test_stacks_group_alike_runs_in_order_up_to_the_customer_cap():
 
 def test_run_many_equals_run_one_in_order_whatever_it_stacks():
     plain = config(n_customers=250, steps=12)
-    other = config(n_customers=250, steps=12, firms__0__quality=0.6)
+    other = config(n_customers=250, steps=12, firms=[{"name": "A"}, {"name": "B"}])
     policies = config(n_customers=250, steps=12, firms__0__policies=[{"kind": "loyalty"}])
     runs = [(plain, 5, 0), (other, 5, 0), (plain, 6, 1), (policies, 5, 0), (plain, 7, 2),
             (other, 6, 1)]

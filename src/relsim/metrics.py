@@ -61,7 +61,8 @@ def _select(model, firm_index: np.ndarray, mask: np.ndarray | None = None
 
 def firm_metrics(model, runs: int = 1) -> dict[str, np.ndarray]:
     """Per-firm metrics of the current step, each an array over firms (over the ``runs``
-    runs x firms of a :class:`relsim.stack.Stack`: the groups of ``model.firm_groups``).
+    runs x firms of a :class:`relsim.stack.Stack`: the groups of ``model.firm_groups``,
+    whose ``firm_array`` gives a lever of each).
 
     Each group of metrics selects its customers once (the current customers,
     this week's buyers, talkers, ...) and counts or sums per firm over that
@@ -69,10 +70,6 @@ def firm_metrics(model, runs: int = 1) -> dict[str, np.ndarray]:
     """
     c, ev, n_f = model.customers, model.events, model.n_firms
     n_g = runs * n_f
-
-    def lever(name: str) -> np.ndarray:  # a firm's lever in each group
-        values = model.firm_array(name)
-        return values if runs == 1 else np.tile(values, runs)
 
     current = _select(model, c.firm)  # customers in a relationship have a firm
     out: dict[str, np.ndarray] = {}
@@ -124,11 +121,11 @@ def firm_metrics(model, runs: int = 1) -> dict[str, np.ndarray]:
     out["revenue"] = _per_firm(paid, n_g, ev.spend)
     spend, price = ev.spend[paid[0]], c.price_paid[paid[0]]
     units = np.divide(spend, price, out=np.zeros(spend.size), where=price > 0)
-    out["gross_margin"] = out["revenue"] - lever("unit_cost") * _per_firm(
+    out["gross_margin"] = out["revenue"] - model.firm_array("unit_cost") * _per_firm(
         paid, n_g, units, selected=True)
     new_customers = out["adoptions_advertising"] + out["adoptions_wom"] + out["switches_in"]
-    out["acquisition_cost"] = new_customers * lever("acquisition_cost")
-    out["service_cost"] = out["customers"] * lever("service_cost")
+    out["acquisition_cost"] = new_customers * model.firm_array("acquisition_cost")
+    out["service_cost"] = out["customers"] * model.firm_array("service_cost")
     for kind in POLICY_CLASSES:
         costs = model.policies.costs(kind)
         out[f"cost_{kind}"] = costs if runs == 1 else np.tile(costs, runs)

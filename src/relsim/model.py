@@ -138,6 +138,16 @@ class RelationshipModel(mesa.Model):
         """1.0 for the firms in the market this week, 0.0 for those yet to enter."""
         return np.array([f.in_market for f in self.firms], dtype=float)
 
+    def firm_values(self, lever: str, firm: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """``lever`` of firm ``firm[k]`` for customer ``idx[k]``: ``firm_array(lever)[firm]``."""
+        return self.firm_array(lever)[firm]
+
+    def firm_matrix(self, lever: str, idx: np.ndarray) -> np.ndarray:
+        """``lever`` of every firm, shape (firms, 1) (every customer meets the same firms);
+        ``in_market``: :meth:`firms_in_market`."""
+        return (self.firms_in_market() if lever == "in_market"
+                else self.firm_array(lever))[:, None]
+
     def firm_customers(self, index: int) -> np.ndarray:
         """Read-only mask of firm ``index``'s current customers.
 

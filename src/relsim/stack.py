@@ -36,7 +36,7 @@ import numpy as np
 from scipy import sparse
 
 from relsim import metrics as metrics_module
-from relsim.config import ModelConfig
+from relsim.config import FirmConfig, ModelConfig
 from relsim.customers import Customers
 from relsim.draws import N_DRAW_ROWS, WeekDraws
 from relsim.events import Events, empty_events
@@ -70,7 +70,9 @@ stack, each set up from its own configuration."""
 
 VARYING_FIELDS = ("behaviour", "adoption.p_per_year", "adoption.q_per_year")
 """Parameters the week's phases read through ``model.params``, customer by customer: runs
-that differ in these can share a stack too (each customer reads its own run's value)."""
+that differ in these can share a stack too (each customer reads its own run's value).
+So can runs whose firms differ in their offers and entry (``model.firm_values``,
+``model.firm_matrix``): only the firms' names and number must agree."""
 
 _DEFAULT = ModelConfig()
 
@@ -89,6 +91,8 @@ def stack_key(config: ModelConfig) -> ModelConfig:
     for section, values in nested.items():
         if section not in update:  # (a section reset whole stays so)
             update[section] = getattr(config, section).model_copy(update=values)
+    update["firms"] = [FirmConfig(name=firm.name, policies=firm.policies)
+                       for firm in config.firms]  # offers and entry: per run
     return config.model_copy(update=update)
 
 
@@ -219,6 +223,8 @@ class Stack:
         self._run = np.repeat(np.arange(len(members)), sizes)  # each customer's run
         self._varying = {section: _differing([getattr(m.config, section) for m in members])
                          for section in ("behaviour", "adoption")}
+        self._same_firms = all(m.config.firms == first.config.firms for m in members)
+        self._tables: dict[str, np.ndarray] = {}  # this week's levers by run (_table)
         self.listening = Listening()
         self.listening.listen(self)
         for member, lo, hi in self.blocks():
@@ -245,12 +251,31 @@ class Stack:
 
     # ------------------------------------------------------------------ the Market protocol
     def firm_array(self, lever: str) -> np.ndarray:
-        """One lever of every firm's offer (the same in every run: equal stack keys)."""
-        return self.members[0].firm_array(lever)
+        """One lever of every run's firms, run after run (the groups of
+        :meth:`firm_groups`)."""
+        return np.concatenate([m.firm_array(lever) for m in self.members])
 
-    def firms_in_market(self) -> np.ndarray:
-        """1.0 for the firms in the market this week."""
-        return self.members[0].firms_in_market()
+    def _table(self, lever: str) -> np.ndarray:
+        """One lever of each run's firms this week, shape (runs, firms)."""
+        table = self._tables.get(lever)
+        if table is None:
+            table = self._tables[lever] = np.stack([
+                m.firms_in_market() if lever == "in_market" else m.firm_array(lever)
+                for m in self.members])
+        return table
+
+    def firm_values(self, lever: str, firm: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """``lever`` of firm ``firm[k]`` of customer ``idx[k]``'s run."""
+        if self._same_firms:
+            return self.members[0].firm_values(lever, firm, idx)
+        return self._table(lever)[self._run[idx], firm]
+
+    def firm_matrix(self, lever: str, idx: np.ndarray) -> np.ndarray:
+        """``lever`` of every firm of each customer's run, shape (firms, len(idx)) (or
+        (firms, 1) when the runs' firms are alike)."""
+        if self._same_firms:
+            return self.members[0].firm_matrix(lever, idx)
+        return self._table(lever)[self._run[idx]].T
 
     def firm_groups(self, idx: np.ndarray, firm: np.ndarray) -> tuple[np.ndarray, int]:
         """Each customer's (run, firm) group, run * firms + firm, and the number of groups:
@@ -290,6 +315,7 @@ class Stack:
             member.steps += 1  # what Mesa's step wrapper does
             member.agents_by_type[Firm].do("step")
             member.policies.begin_week()
+        self._tables.clear()
         u = WeekDraws(np.concatenate([WeekDraws.draw(m.dynamics_rng, N_DRAW_ROWS, hi - lo).bits
                                       for m, lo, hi in self.blocks()], axis=1))
         self.events = empty_events(self.customers.n)

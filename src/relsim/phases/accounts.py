@@ -20,7 +20,7 @@ def observe(model: Market, active: np.ndarray, buys: np.ndarray,
     c = model.customers
     buyers = active[buys]
     f = c.firm[active]
-    bought = (c.price_paid[buyers] - model.firm_array("unit_cost")[c.firm[buyers]]) \
+    bought = (c.price_paid[buyers] - model.firm_values("unit_cost", c.firm[buyers], buyers)) \
         * c.basket[buyers]  # margin of each buyer
     margin = np.zeros(active.size)
     margin[buys] = bought
@@ -28,7 +28,7 @@ def observe(model: Market, active: np.ndarray, buys: np.ndarray,
     c.weeks_since_purchase[buyers] = 0
     np.multiply(c.recent_complaints, 0.9, out=c.recent_complaints)
     c.recent_complaints[buyers] += complained
-    weekly = margin - model.firm_array("service_cost")[f]
+    weekly = margin - model.firm_values("service_cost", f, active)
     recent = c.recent_margin[active]
     c.recent_margin[active] = recent + 0.1 * (weekly - recent)
     c.realised_value[buyers] += bought * economics.discount_factor(
@@ -47,8 +47,8 @@ def forward_values(model: Market, idx: np.ndarray | None = None) -> np.ndarray:
     firm = c.firm[idx]
     f = np.maximum(firm, 0)
     buys = lifecycle.purchase_probability(c.base_purchase_prob[idx], c.stage[idx])
-    weekly = (buys * c.basket[idx] * (c.price_paid[idx] - model.firm_array("unit_cost")[f])
-              - model.firm_array("service_cost")[f])
+    weekly = (buys * c.basket[idx] * (c.price_paid[idx] - model.firm_values("unit_cost", f, idx))
+              - model.firm_values("service_cost", f, idx))
     hazard = model.events.churn_hazard[idx]  # not yet drawn at step 0: the baseline proneness
     hazard = np.where(np.isnan(hazard), c.churn_proneness[idx], hazard)
     # customers who started a relationship this week: their hazard with their new firm

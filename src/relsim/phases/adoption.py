@@ -29,9 +29,9 @@ def adopt(model: Market, u: WeekDraws) -> None:
     a = model.params("adoption", adopting)
     from_ads = u[U_SOURCE, adopting] < adoption.advertising_share(a.p_per_year, a.q_per_year,
                                                                    share)
-    advertising = model.firm_array("advertising")
-    scale = np.where(from_ads[None, :], advertising[:, None], members[:, adopting])
-    in_market = model.firms_in_market()[:, None]
+    scale = np.where(from_ads[None, :], model.firm_matrix("advertising", adopting),
+                     members[:, adopting])
+    in_market = model.firm_matrix("in_market", adopting)
     value = outlook.utility(model, adopting)
     picked = choice.choose(choice.logit_weights(value) * scale * in_market,
                            u[U_ADOPT_CHOICE, adopting])
@@ -50,12 +50,12 @@ def advertise(model: Market) -> None:
     times its weight: they learn of the firm and their attitude moves toward its promise
     (Vakratsas & Ambler 1999)."""
     c = model.customers
-    promise = model.firm_array("promise")
     for f in range(model.n_firms):
         idx = model.reach(f)
+        promise = model.firm_matrix("promise", idx)[f]
         c.aware[f, idx] = True
         c.attitude[f, idx] += (model.params("behaviour", idx).ad_attitude_rate
-                               * (promise[f] - c.attitude[f, idx]))
+                               * (promise - c.attitude[f, idx]))
 
 
 def reached(rng: np.random.Generator, n: int, probability: float) -> np.ndarray:

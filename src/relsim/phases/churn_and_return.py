@@ -40,13 +40,13 @@ def churn(model: Market, u: WeekDraws, active: np.ndarray) -> None:
     churns = u[U_CHURN, active] < hazard
     churned = active[churns]
     value = value[:, churns]
-    in_market = model.firms_in_market()[:, None].astype(bool)
+    in_market = model.firm_matrix("in_market", churned).astype(bool)
     rivals = (c.aware[:, churned] & ~choice.own_firm_mask(c.firm[churned], model.n_firms)
               & in_market)  # known rivals one can switch to now
     switch = rivals.any(axis=0) & (u[U_SWITCH, churned]
                                    < model.params("behaviour", churned).switch_share)
     switching = churned[switch]
-    weights = choice.logit_weights(value[:, switch]) * in_market
+    weights = choice.logit_weights(value[:, switch]) * model.firm_matrix("in_market", switching)
     new_firm = choice.choose(weights * rivals[:, switch], u[U_SWITCH_CHOICE, switching])
     ev.churned_from[churned] = c.firm[churned]
     model.end_relationships_at(churned, "churn")
@@ -60,8 +60,8 @@ def win_back(model: Market, u: WeekDraws, lapsed: np.ndarray) -> None:
     ``winback_rate`` to a firm they know (logit choice): their former firm is a win-back,
     another a late switch."""
     c, ev = model.customers, model.events
-    in_market = model.firms_in_market()[:, None].astype(bool)
     returning = lapsed[u[U_RETURN, lapsed] < model.params("behaviour", lapsed).winback_rate]
+    in_market = model.firm_matrix("in_market", returning).astype(bool)
     value = outlook.utility(model, returning)
     weights = choice.logit_weights(value) * in_market
     back_to = choice.choose(weights * c.aware[:, returning], u[U_RETURN_CHOICE, returning])

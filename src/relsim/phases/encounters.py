@@ -69,7 +69,7 @@ def purchases(model: Market, u: WeekDraws, active: np.ndarray) -> np.ndarray:
                                                              c.stage[active])
     buys = np.flatnonzero(u[U_PURCHASE, active] < c.purchase_prob[active])
     ev.bought[active[buys]] = True
-    c.price_paid[active] = model.firm_array("price")[c.firm[active]]
+    c.price_paid[active] = model.firm_values("price", c.firm[active], active)
     return buys
 
 
@@ -97,18 +97,20 @@ def experience(model: Market, u: WeekDraws, buyers: np.ndarray, enc: Encounter) 
     events, then the policies' ``after_encounters`` hooks may change it."""
     c, b, ev = model.customers, model.params("behaviour", buyers), model.events
     n, f = c.n, c.firm[buyers]
-    experienced = satisfaction.experienced_quality(model.firm_array("quality")[f],
-                                                   model.firm_array("quality_sd")[f],
+    experienced = satisfaction.experienced_quality(model.firm_values("quality", f, buyers),
+                                                   model.firm_values("quality_sd", f, buyers),
                                                    u.normal(Z_QUALITY, buyers))
     gap = satisfaction.disconfirmation(experienced, c.expectation[buyers])
     encounter = satisfaction.transaction_satisfaction(
         experienced, satisfaction.perceived_value(gap, b.loss_aversion), b.disconfirmation_gain)
-    kept = trust.promise_outcome(u[U_PROMISE, buyers], model.firm_array("reliability")[f])
+    kept = trust.promise_outcome(u[U_PROMISE, buyers],
+                                 model.firm_values("reliability", f, buyers))
     broken = ~kept
     failed = complaints.service_failure(True, gap, broken, b.failure_threshold)
     complained = failed & (u[U_COMPLAIN, buyers] < enc.complaint_prob[buyers])
-    resolved = complained & (u[U_RECOVER, buyers] < model.firm_array("recovery_rate")[f])
-    recovery_quality = model.firm_array("recovery_quality")[f]
+    resolved = complained & (u[U_RECOVER, buyers]
+                             < model.firm_values("recovery_rate", f, buyers))
+    recovery_quality = model.firm_values("recovery_quality", f, buyers)
     encounter = complaints.recovered_satisfaction(encounter, complained, resolved,
                                                   recovery_quality, b.double_deviation)
     ev.experienced[buyers] = experienced  # the Encounter's full-length arrays

@@ -39,11 +39,14 @@ class Market(Protocol):
     steps: int
     n_firms: int
 
-    def firm_array(self, lever: str) -> np.ndarray:
-        """One lever of every firm's offer this week, as an array over firms."""
+    def firm_values(self, lever: str, firm: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """One lever of this week's offer (:class:`relsim.policies.base.Offer`) of firm
+        ``firm[k]`` as customer ``idx[k]`` meets it (each run's own firms in a stack)."""
 
-    def firms_in_market(self) -> np.ndarray:
-        """1.0 for the firms in the market this week, 0.0 for those yet to enter."""
+    def firm_matrix(self, lever: str, idx: np.ndarray) -> np.ndarray:
+        """One lever of every firm as customers ``idx`` meet it: shape (firms, 1) when they
+        all meet the same firms, else (firms, len(idx)); ``in_market`` gives 1.0 for the
+        firms in the market this week, 0.0 for those yet to enter."""
 
     def firm_groups(self, idx: np.ndarray, firm: np.ndarray) -> tuple[np.ndarray, int]:
         """A group number for customers ``idx`` of firms ``firm`` (>= 0), the same for the

@@ -21,15 +21,15 @@ def utility(model: Market, idx: np.ndarray) -> np.ndarray:
     Newcomers see advertised newcomer deals; a firm's own customers pay its list price.
     """
     c, b = model.customers, model.params("behaviour", idx)
-    price = model.firm_array("price")
-    deal = price * (1.0 - model.firm_array("newcomer_discount"))
+    price = model.firm_matrix("price", idx)
+    deal = price * (1.0 - model.firm_matrix("newcomer_discount", idx))
     sensitivity = c.price_sensitivity[idx]
     value = choice.firm_utility(columns(c.attitude, idx), sensitivity, c.status_seeking[idx],
-                                deal, model.firm_array("status"), b.choice_quality_weight,
+                                deal, model.firm_matrix("status", idx), b.choice_quality_weight,
                                 b.choice_price_weight, b.choice_status_weight)
     if np.any(deal != price):  # the firm's own customers pay the list price
         own = choice.own_firm_mask(c.firm[idx], model.n_firms)
-        surcharge = b.choice_price_weight * ((price - deal) / deal.mean())[:, None]
+        surcharge = b.choice_price_weight * ((price - deal) / (deal.sum(axis=0) / len(deal)))
         value -= np.where(own, surcharge * sensitivity[None, :], 0.0)
     return value
 
@@ -38,7 +38,7 @@ def switching_cost(model: Market, idx: np.ndarray) -> np.ndarray:
     """Cost of leaving for customers ``idx``: personal, the firm's contractual cost and the
     ties policies add (points, tiers), capped at 1."""
     c = model.customers
-    firm_cost = model.firm_array("switching_cost")[np.maximum(c.firm[idx], 0)]
+    firm_cost = model.firm_values("switching_cost", np.maximum(c.firm[idx], 0), idx)
     personal = c.personal_switching_cost[idx]
     ties = model.policies.total("switching_cost", idx)
     return np.clip(personal + firm_cost + ties, 0.0, 1.0)

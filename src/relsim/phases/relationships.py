@@ -29,7 +29,7 @@ def start(model: Market, idx: np.ndarray, firm: np.ndarray) -> None:
     c.weeks_since_purchase[idx] = 0
     c.recent_complaints[idx] = 0.0
     c.recent_margin[idx] = 0.0
-    c.price_paid[idx] = model.firm_array("price")[f]
+    c.price_paid[idx] = model.firm_values("price", f, idx)
     c.aware[f, idx] = True
     model.records.relationships_started(idx, first)
 

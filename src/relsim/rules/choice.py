@@ -42,11 +42,16 @@ def firm_utility(attitude: np.ndarray, price_sensitivity: np.ndarray, status_see
 
     U_fi = w_q * attitude_fi - w_p * sensitivity_i * price_f / mean(price)
            + w_s * status_seeking_i * status_f
+    ``prices`` and ``status`` have one entry per firm, shape (firms,) or (firms, 1), or one
+    per firm and customer, shape (firms, customers).
     """
-    relative_price = prices / prices.mean()
+    prices, status = np.asarray(prices), np.asarray(status)
+    prices = prices[:, None] if prices.ndim == 1 else prices
+    status = status[:, None] if status.ndim == 1 else status
+    relative_price = prices / (prices.sum(axis=0) / len(prices))  # price / mean price
     return (quality_weight * attitude
-            - price_weight * relative_price[:, None] * price_sensitivity[None, :]
-            + status_weight * status[:, None] * status_seeking[None, :])
+            - price_weight * relative_price * price_sensitivity[None, :]
+            + status_weight * status * status_seeking[None, :])
 
 
 def choose(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
