@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from relsim.calibration import calibrate, load_calibration
-from relsim.calibration.objective import Objective, Simulator, simulate_cohort
+from relsim.calibration.objective import Objective, Simulator
+from relsim.calibration.simulate import simulate_cohort
 from relsim.cli import main
 from relsim.config import ModelConfig
 from relsim.overrides import apply_overrides
@@ -222,7 +223,7 @@ def write_series_calibration(folder, kind: str = "churn_rate", periods: int = 16
                              fit: int = 11) -> str:
     """A calibration of base_churn to a series of relsim's own: firm A's weekly churn rate
     (or market share) from week 5 on, at the known base churn, in a market of 3,000."""
-    from relsim.calibration.objective import simulate_series
+    from relsim.calibration.simulate import simulate_series
 
     config = apply_overrides(ModelConfig.model_validate({**SCENARIO, "steps": 4 + periods}),
                              {"behaviour.base_churn": TRUE_BASE_CHURN, "n_customers": 3000})
@@ -247,7 +248,7 @@ def test_series_counts_are_the_firms_table_aggregated_by_period():
     before; market_share: the firm's customers over all, at the period's last week."""
     import pandas as pd
 
-    from relsim.calibration.objective import series_counts
+    from relsim.calibration.simulate import series_counts
 
     steps = np.repeat(np.arange(7), 2)
     firms = pd.DataFrame({"step": steps, "firm": ["A", "B"] * 7,
@@ -279,3 +280,26 @@ def test_a_market_share_series_is_fitted_and_reported(tmp_path):
     assert result.fit["observed"].between(0, 1).all()
     assert result.fit["relsim"].between(0, 1).all()
     assert result.mae.set_index("model").loc["relsim", "mae_fit"] < 0.1
+
+
+def test_simulations_run_in_stacks_count_as_runs_alone():
+    """simulate_runs advances the points of an evaluation as one stack (relsim.stack): each
+    run's counts equal the run alone's, for a cohort and for a series."""
+    from relsim.calibration.simulate import simulate_runs, simulate_series
+    from relsim.stack import stacks
+
+    base = ModelConfig.model_validate(SCENARIO)
+    configs = [apply_overrides(base, {"behaviour.base_churn": churn, "n_customers": 600})
+               for churn in (0.01, 0.03, 0.06)]
+    runs = [(config, 11 + k, k) for k, config in enumerate(configs)]
+    assert stacks(configs) == [[0, 1, 2]]
+    cohort = simulate_runs("relationships", runs, ("A", 1, 4, (0, 4, 8, 12)))
+    series = simulate_runs("firms", runs, ("A", "churn_rate", 5, 2, 4))
+    for (config, seed, replication), (size, alive), (at_risk, churned) in zip(runs, cohort,
+                                                                             series):
+        alone_size, alone_alive = simulate_cohort(config, seed, replication, "A", 1, 4,
+                                                  (0, 4, 8, 12))
+        assert size == alone_size and np.array_equal(alive, alone_alive)
+        risk, churn = simulate_series(config, seed, replication, "A", "churn_rate", 5, 2, 4)
+        assert np.array_equal(at_risk, risk) and np.array_equal(churned, churn)
+    assert len({int(a[-1]) for _, a in cohort}) == 3  # three base churns, three cohorts

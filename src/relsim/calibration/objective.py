@@ -14,8 +14,8 @@ switched off: the run is the base scenario with its word of mouth, complaints,
 trust, commitment, rivals and win-back.
 
 A **series** target (``data.kind: churn_rate`` or ``market_share``) is read from
-the firms table instead (:func:`series_counts`): period t spans weeks
-``start_week + t x period`` to ``start_week + (t + 1) x period - 1``; its churn
+the firms table instead (:func:`relsim.calibration.simulate.series_counts`): period t
+spans weeks ``start_week + t x period`` to ``start_week + (t + 1) x period - 1``; its churn
 rate is the relationships with the firm that ended in those weeks (churn and
 failed explorations) over the firm's customers at the end of the week before;
 its market share is the firm's customers over all customers in a relationship
@@ -70,62 +70,12 @@ from scipy import stats
 
 from relsim.calibration.sbg import cohort_log_likelihood
 from relsim.calibration.schema import Calibration, FreeParameter
+from relsim.calibration.simulate import simulate_runs
 from relsim.config import ModelConfig
 from relsim.outputs import TableCache
 from relsim.pool import run_tasks
-from relsim.runs import replication_seed, run_one
-
-
-def cohort_counts(relationships: pd.DataFrame, firm: str, first_week: int, last_week: int,
-                  ages: np.ndarray) -> tuple[int, np.ndarray]:
-    """Size of the firm's acquisition cohort of weeks first_week..last_week (first
-    relationships only) and how many of it are still in that relationship after each age
-    (weeks).  At age 0 the whole cohort counts (a relationship that ends in the week it
-    started is lost in the first period, as a subscriber who cancels at once is)."""
-    rel = relationships
-    chosen = rel[rel["first"] & (rel["firm"] == firm) & (rel["start"] >= first_week)
-                 & (rel["start"] <= last_week)]
-    lifetime = (chosen["end"].astype("float").fillna(np.inf) - chosen["start"]).to_numpy()
-    ages = np.asarray(ages)[:, None]
-    alive = ((lifetime[None, :] > ages) | (ages == 0)).sum(axis=1)
-    return len(chosen), alive
-
-
-def simulate_cohort(config: ModelConfig, seed: int, replication: int, firm: str,
-                    first_week: int, last_week: int, ages: tuple[int, ...]
-                    ) -> tuple[int, np.ndarray]:
-    """One run of ``config`` reduced to its cohort counts (a pure, picklable function)."""
-    result = run_one(config, seed, replication, tables=("relationships",))
-    return cohort_counts(result.relationships, firm, first_week, last_week, np.asarray(ages))
-
-
-def series_counts(firms: pd.DataFrame, firm: str, kind: str, start_week: int,
-                  period_weeks: int, periods: int) -> tuple[np.ndarray, np.ndarray]:
-    """A series target's simulated counts per period, from the firms table: for
-    ``churn_rate`` the firm's customers at the end of the week before period t (those at
-    risk) and how many relationships with it ended during the period's weeks (churn and
-    failed explorations); for ``market_share`` all customers in a relationship and the
-    firm's own, at the end of the period's last week.  Period t spans weeks
-    ``start_week + t * period_weeks`` to ``start_week + (t + 1) * period_weeks - 1``."""
-    table = firms[firms["firm"] == firm].set_index("step")
-    starts = start_week + period_weeks * np.arange(periods)
-    ends = starts + period_weeks - 1
-    customers = table["customers"].to_numpy(dtype=float)  # rows are steps 0..horizon
-    if kind == "churn_rate":
-        churn = np.r_[0.0, np.cumsum(table["churn"].to_numpy(dtype=float))]
-        # churn[w + 1] - churn[v] = churners in weeks v..w
-        return customers[starts - 1], churn[ends + 1] - churn[starts]
-    totals = firms.groupby("step", observed=True)["customers"].sum().to_numpy(dtype=float)
-    return totals[ends], customers[ends]
-
-
-def simulate_series(config: ModelConfig, seed: int, replication: int, firm: str, kind: str,
-                    start_week: int, period_weeks: int, periods: int
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """One run of ``config`` reduced to a series target's counts (:func:`series_counts`; a
-    pure, picklable function)."""
-    result = run_one(config, seed, replication, tables=("firms",))
-    return series_counts(result.firms, firm, kind, start_week, period_weeks, periods)
+from relsim.runs import replication_seed
+from relsim.stack import stacks
 
 
 class Simulator:
@@ -155,14 +105,14 @@ class Simulator:
         self.seconds = 0.0
         self._memory: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def _task(self, config: ModelConfig, seed: int, replication: int) -> tuple[Callable, tuple]:
-        """The function and arguments that simulate one run's counts."""
+    def _reduction(self) -> tuple[str, tuple]:
+        """The table a run's counts come from and the arguments that reduce it."""
         m, data = self.calibration.spec.mapping, self.calibration.spec.data
         if data.series:
-            return simulate_series, (config, seed, replication, self.calibration.firm,
-                                     data.kind, m.start_week, m.period_weeks, len(self.ages))
-        return simulate_cohort, (config, seed, replication, self.calibration.firm,
-                                 m.cohort_start, m.cohort_end, self.ages)
+            return "firms", (self.calibration.firm, data.kind, m.start_week, m.period_weeks,
+                             len(self.ages))
+        return "relationships", (self.calibration.firm, m.cohort_start, m.cohort_end,
+                                 self.ages)
 
     def _key(self, config: ModelConfig, seed: int) -> str:
         from relsim import __version__
@@ -213,13 +163,19 @@ class Simulator:
                     jobs.setdefault(key, (config, seed, replication))
             keys.append(row)
         self.reused += sum(len(row) for row in keys) - len(jobs)
-        tasks = [(key, self._task(cfg, seed, rep)) for key, (cfg, seed, rep) in jobs.items()]
+        table, args = self._reduction()
+        names = list(jobs)
+        # runs that can share a stack (relsim.stack) go to one task together
+        tasks = [(tuple(names[k] for k in chunk),
+                  (table, [jobs[names[k]] for k in chunk], args))
+                 for chunk in stacks([config for config, _, _ in jobs.values()])]
 
-        def finished(key: str, counts: tuple) -> None:
-            self._store(key, counts[0], counts[1])
-            self.simulations += 1
+        def finished(chunk: tuple[str, ...], counts: list[tuple]) -> None:
+            for key, (size, alive) in zip(chunk, counts, strict=True):
+                self._store(key, size, alive)
+                self.simulations += 1
 
-        run_tasks(self.executor if len(tasks) > 1 else None, _call, tasks, finished,
+        run_tasks(self.executor if len(tasks) > 1 else None, simulate_runs, tasks, finished,
                   in_flight=max(len(tasks), 1))
         self.seconds += time.perf_counter() - start
         out = []
@@ -234,11 +190,6 @@ def _unit(p: FreeParameter, value: float) -> float:
     """Position of ``value`` on parameter ``p``'s search scale, 0 at lower, 1 at upper."""
     lo, hi = p.spec.lower, p.spec.upper
     return math.log(value / lo) / math.log(hi / lo) if p.log_scale else (value - lo) / (hi - lo)
-
-
-def _call(function: Callable, args: tuple):
-    """``function(*args)``: one picklable task function for both kinds of target."""
-    return function(*args)
 
 
 def period_totals(sizes: np.ndarray, periods: int) -> np.ndarray:
