@@ -23,12 +23,24 @@ For each run size the script times:
   workers (:func:`relsim.pool.local_cluster`, what ``relsim sweep --scheduler local``
   starts) through ``Client.get_executor()``.
 
-Every sweep is an LHS design over ``behaviour.trust_loss`` with one arm; the sweep
-records the report's outcomes (computed in the worker) and writes Parquet batches.
-``short`` and ``medium`` have one replication, so each design point is one run of its
-own configuration; ``short x16`` has 16 replications per point, which the workers
-advance together as one stack (:mod:`relsim.stack`), so there the "overhead" against
-``run_one`` one by one is negative: the stack's gain.
+Every sweep is an LHS design over one parameter with one arm; the sweep records the
+report's outcomes (computed in the worker) and writes Parquet batches.  The workers
+advance runs that may share a stack together (:mod:`relsim.stack`), so the cases differ
+in what can be stacked:
+
+* ``short`` (1,000 x 52, one replication) varies ``behaviour.trust_gain``, a weekly
+  parameter: runs that differ in it stack (each customer reads its own run's value), so
+  the design points stack;
+* ``short x16`` varies ``economics.discount_rate_per_year``, which runs must share to
+  stack, with 16 replications per point: only each point's replications stack;
+* ``short unstacked`` varies the points per currency of firm A's loyalty programme with
+  one replication: runs with policies are never stacked, each runs as ``run_one`` alone
+  (and a run with the programme costs more than one without);
+* ``medium`` (20,000 x 52, one replication, ``trust_gain``): runs this large are not
+  stacked (:data:`relsim.stack.MAX_CUSTOMERS`).
+
+Where runs stack, the "overhead" against ``run_one`` one by one is negative: the
+stack's gain.
 Overhead per run = (1-worker sweep time - direct time) / runs.
 The CPU-time overhead (this process's CPU time, sweep vs direct, both in-process) is
 printed too: on a shared, loaded machine it is steadier than wall time.  The machine
@@ -59,13 +71,19 @@ TARGET_OVERHEAD = 0.05
 TARGET_SPEEDUP = 1.8
 TARGET_DASK = 0.10
 TARGET_SHORT_RATE = 40.0
+RANGES = {"behaviour.trust_gain": (0.02, 0.1),
+          "economics.discount_rate_per_year": (0.05, 0.15),
+          "firms.0.policies.0.points_per_currency": (5, 20)}
+"""Ranges of the swept parameters (any other: 0.1 to 0.3)."""
+LOYALTY = ", firms: [{name: A, policies: [{kind: loyalty}]}, {name: B}, {name: C}]"
+"""The scenario's firms when a policy's parameter is swept: firm A runs a loyalty programme."""
 CPU_SECONDS: dict[str, float] = {}
 """CPU time of this process in the last direct loop and the last sweep (in-process runs)."""
 
 EXPERIMENT = """name: bench-{name}
-scenario: {{n_customers: {customers}, steps: {steps}, seed: 1}}
+scenario: {{n_customers: {customers}, steps: {steps}, seed: 1{firms}}}
 parameters:
-  behaviour.trust_loss: {{low: 0.1, high: 0.3}}
+  {parameter}: {{low: {low}, high: {high}}}
 design: {{kind: lhs, size: {points}, seed: 1}}
 replications: {replications}
 outcomes: [retention, churn_rate, market_share, nps, customer_equity, npv_profit, value]
@@ -85,11 +103,14 @@ def versions() -> str:
 
 
 def experiment(directory: Path, name: str, customers: int, steps: int, runs: int,
-               replications: int = 1):
+               replications: int = 1, parameter: str = "behaviour.trust_loss"):
+    low, high = RANGES.get(parameter, (0.1, 0.3))
     from relsim.experiments import load
 
     path = directory / f"{name}.yaml"
     path.write_text(EXPERIMENT.format(name=name, customers=customers, steps=steps,
+                                      parameter=parameter, low=low, high=high,
+                                      firms=LOYALTY if "policies" in parameter else "",
                                       points=runs // replications, replications=replications))
     return load(path)
 
@@ -127,9 +148,9 @@ def sweep(exp, executor=None) -> float:
 
 def runner_only(exp, runs: int) -> float:
     """Seconds of the in-process sweep with ``relsim.runs.run_many`` replaced by a function
-    that returns a stored result of the same size for each run: what is left is the runner's own work
-    (building each point's configurations, the outcomes, the batch files).  Steadier than
-    the difference of two timed sweeps on a loaded machine."""
+    that returns a stored result of the same size for each run: what is left is the
+    runner's own work (building each point's configurations, the outcomes, the batch
+    files).  Steadier than the difference of two timed sweeps on a loaded machine."""
     import importlib
 
     from relsim.experiments.designs import point_values
@@ -146,9 +167,10 @@ def runner_only(exp, runs: int) -> float:
         module.run_many = real
 
 
-def measure(name: str, customers: int, steps: int, runs: int, replications: int, pool, dask,
-            tmp: Path) -> dict:
-    exp = experiment(tmp, name, customers, steps, runs, replications)
+def measure(name: str, customers: int, steps: int, runs: int, replications: int,
+            parameter: str, pool, dask, tmp: Path) -> dict:
+    exp = experiment(tmp, name.replace(" ", "-"), customers, steps, runs, replications,
+                     parameter)
     warm = experiment(tmp, f"{name}-warm", customers, steps, 4)
     direct(warm, 2)
     times = {"direct": direct(exp, runs)}
@@ -172,11 +194,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs of the short case with 16 replications per design point")
     parser.add_argument("--medium-runs", type=int, default=24)
     args = parser.parse_args(argv)
-    cases = [("short", 1000, 52, args.short_runs, 1),
-             ("short x16", 1000, 52, args.replicated_runs, 16),
-             ("medium", 20_000, 52, args.medium_runs, 1)]
+    weekly, economics = "behaviour.trust_gain", "economics.discount_rate_per_year"
+    policy = "firms.0.policies.0.points_per_currency"
+    cases = [("short", 1000, 52, args.short_runs, 1, weekly),
+             ("short x16", 1000, 52, args.replicated_runs, 16, economics),
+             ("short unstacked", 1000, 52, args.short_runs, 1, policy),
+             ("medium", 20_000, 52, args.medium_runs, 1, weekly)]
     if args.quick:
-        cases = [("short", 200, 10, 8, 1), ("short x4", 200, 10, 8, 4), ("medium", 1000, 10, 4, 1)]
+        cases = [("short", 200, 10, 8, 1, weekly), ("short x4", 200, 10, 8, 4, economics),
+                 ("short unstacked", 200, 10, 8, 1, policy),
+                 ("medium", 1000, 10, 4, 1, weekly)]
     print(f"CPU: {cpu_model()} ({os.cpu_count()} logical cores); load average "
           f"{os.getloadavg()[0]:.1f} at the start")
     print(versions())
@@ -199,21 +226,22 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for name, customers, steps, runs, replications in cases:
+            for name, customers, steps, runs, replications, parameter in cases:
                 results[name] = (customers, steps, runs, measure(
-                    name, customers, steps, runs, replications, pool, dask, Path(tmp)))
+                    name, customers, steps, runs, replications, parameter, pool, dask,
+                    Path(tmp)))
     finally:
         pool.shutdown()
         if client is not None:
             client.close()
             cluster.close()
-    print(f"\n{'case':<28}{'mode':<18}{'runs':>6}{'seconds':>10}{'runs/s':>9}")
+    print(f"\n{'case':<32}{'mode':<18}{'runs':>6}{'seconds':>10}{'runs/s':>9}")
     for name, (customers, steps, runs, times) in results.items():
         for mode, seconds in times.items():
             if mode == "cpu":
                 continue
             label = f"{name} ({customers:,} x {steps})"
-            print(f"{label:<28}{mode:<18}{runs:>6}{seconds:>10.2f}{runs / seconds:>9.2f}")
+            print(f"{label:<32}{mode:<18}{runs:>6}{seconds:>10.2f}{runs / seconds:>9.2f}")
     print()
     for name, (_, _, runs, times) in results.items():
         per_run = times["direct"] / runs

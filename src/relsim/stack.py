@@ -2,17 +2,20 @@
 
 A short run (1,000 customers) spends most of its time in the fixed cost of each
 numpy call, not in the arithmetic: a week costs about the same for 1,000 customers as
-for several thousand.  :class:`Stack` therefore advances ``R`` runs (replications of a
-configuration, or configurations that differ only in what a run's set-up reads,
-:data:`MEMBER_FIELDS`) as one population of all their customers: the week's phases (:mod:`relsim.phases`) run once over the stacked columns,
-on a block-diagonal network (no run's customer has a neighbour in another run), and
-each run keeps its own
+for several thousand.  :class:`Stack` therefore advances ``R`` runs as one population of
+all their customers: the week's phases (:mod:`relsim.phases`) run once over the stacked
+columns, on a block-diagonal network (no run's customer has a neighbour in another run).
+The runs may be replications of a configuration, or configurations that differ in what a
+run's set-up reads (:data:`MEMBER_FIELDS`), in the weekly parameters
+(:data:`VARYING_FIELDS`) and in the firms' offers and entry.  Each run keeps its own
 
 * random streams: each run draws its own week block and advertising reach from its
   own generators, in the same order as alone (:meth:`Stack.reach`);
-* configuration, firms, market metrics, Mesa DataCollector and records: every run is a real
-  :class:`~relsim.model.RelationshipModel` (a *member*) whose customers and events are
-  views of its block of the stacked columns (:class:`_Block`);
+* configuration, firms, market metrics, Mesa DataCollector and records: every run is a
+  real :class:`~relsim.model.RelationshipModel` (a *member*) whose customers and events
+  are views of its block of the stacked columns (:class:`_Block`);
+* parameters and firms: each customer reads its own run's (:meth:`Stack.params`,
+  :meth:`Stack.firm_values`, :meth:`Stack.firm_matrix`);
 * sums over a firm's customers: the firm metrics (:func:`relsim.metrics.firm_metrics`,
   computed once for the stack) and the firm's mean basket
   (:func:`relsim.phases.attitudes.dependence_and_symmetry`) group customers by run and
@@ -20,10 +23,14 @@ each run keeps its own
 
 Every rule is elementwise per customer, and every sum runs over one run's customers in
 the same order as alone, so each run's tables are identical, bit for bit, to
-:func:`relsim.runs.run_one` of its seed (``tests/test_stack.py`` checks them).
-:func:`stackable` says which configurations qualify: no policies (a policy's hooks see
-its firm's customers, which would mix runs) and a network that is not the implicit
-complete graph (its sums are computed in another order).
+:func:`relsim.runs.run_one` of its seed (``tests/test_stack.py`` checks them with every
+parameter that may differ differing).  One trap for phase code: numpy keeps float32 when
+a float32 array meets a Python number but not when it meets a float64 array, so a
+parameter times float32 counts fixes the result's dtype
+(:func:`relsim.phases.word_of_mouth._weighted`).  :func:`stackable` says which
+configurations qualify: no policies (a policy's hooks see its firm's customers, which
+would mix runs) and a network that is not the implicit complete graph (its sums are
+computed in another order).
 """
 
 from __future__ import annotations
@@ -194,10 +201,9 @@ class _Records:
 
 
 class Stack:
-    """Runs of one configuration advanced week by week as one population (module
-    docstring).  Satisfies :class:`relsim.phases.market.Market`; ``members`` are the
-    runs, each a :class:`RelationshipModel` whose customers and events are its block of
-    the stack's."""
+    """Runs advanced week by week as one population (module docstring).  Satisfies
+    :class:`relsim.phases.market.Market`; ``members`` are the runs, each a
+    :class:`RelationshipModel` whose customers and events are its block of the stack's."""
 
     def __init__(self, members: Sequence[RelationshipModel]) -> None:
         if not members:
@@ -205,8 +211,8 @@ class Stack:
         first = members[0]
         key = stack_key(first.config)
         if not stackable(first.config) or any(stack_key(m.config) != key for m in members):
-            raise ValueError("stacked runs need stackable configurations that differ in "
-                             "MEMBER_FIELDS only (stackable(), stack_key())")
+            raise ValueError("stacked runs need stackable configurations with equal "
+                             "stack keys (stackable(), stack_key())")
         self.members = list(members)
         self.config, self.n_firms, self.policies = first.config, first.n_firms, first.policies
         sizes = [m.customers.n for m in members]
@@ -298,7 +304,8 @@ class Stack:
         return np.concatenate([m.reach(firm) + lo for m, lo, _ in self.blocks()])
 
     def forward_values(self, idx: np.ndarray | None = None) -> np.ndarray:
-        """Each customer's forward lifetime value (:func:`relsim.phases.accounts.forward_values`)."""
+        """Each customer's forward lifetime value
+        (:func:`relsim.phases.accounts.forward_values`)."""
         return accounts.forward_values(self, idx)
 
     def start_relationships_at(self, idx: np.ndarray, firm: np.ndarray) -> None:
@@ -316,8 +323,9 @@ class Stack:
             member.agents_by_type[Firm].do("step")
             member.policies.begin_week()
         self._tables.clear()
-        u = WeekDraws(np.concatenate([WeekDraws.draw(m.dynamics_rng, N_DRAW_ROWS, hi - lo).bits
-                                      for m, lo, hi in self.blocks()], axis=1))
+        u = WeekDraws(np.concatenate([
+            WeekDraws.draw(m.dynamics_rng, N_DRAW_ROWS, hi - lo).bits
+            for m, lo, hi in self.blocks()], axis=1))
         self.events = empty_events(self.customers.n)
         for member in self.members:
             member.records.before_step(member)
