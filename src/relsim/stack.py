@@ -319,7 +319,9 @@ class Stack:
         """One week of every run: :meth:`RelationshipModel.step`, with the customers'
         phases run once over the stack."""
         for member in self.members:
-            member.steps += 1  # what Mesa's step wrapper does
+            member.steps += 1  # what Mesa's step wrapper does; Mesa >= 3.4 also advances
+            if hasattr(member, "time"):  # time, by which its DataCollector keys its records
+                member.time = member.time + 1
             member.agents_by_type[Firm].do("step")
             member.policies.begin_week()
         self._tables.clear()
@@ -329,6 +331,8 @@ class Stack:
         self.events = empty_events(self.customers.n)
         for member in self.members:
             member.records.before_step(member)
+        # the customer phases of RelationshipModel.step, in its order (kept there, where a
+        # reader of the model looks; tests/test_stack.py fails if the two part)
         churn_and_return(self, u)
         adopt(self, u)
         encounters(self, u)
