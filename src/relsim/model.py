@@ -40,13 +40,9 @@ from relsim.firms import Firm
 from relsim.network import SocialNetwork, build_network
 from relsim.overrides import apply_overrides
 from relsim.phases import accounts, relationships
-from relsim.phases.adoption import adopt, reached
-from relsim.phases.attitudes import update_attitudes
-from relsim.phases.churn_and_return import churn_and_return
-from relsim.phases.encounters import encounters
-from relsim.phases.lifecycle import advance_lifecycle
+from relsim.phases.adoption import reached
 from relsim.phases.listening import Listening
-from relsim.phases.word_of_mouth import word_of_mouth_phase
+from relsim.phases.week import customer_phases
 from relsim.policyhost import PolicyHost
 from relsim.population import initial_customers
 from relsim.records import Records
@@ -215,12 +211,8 @@ class RelationshipModel(mesa.Model):
         u = WeekDraws.draw(self.dynamics_rng, N_DRAW_ROWS, n)
         self.events = empty_events(n)
         self.records.before_step(self)
-        churn_and_return(self, u)
-        adopt(self, u)
-        encounters(self, u)
-        update_attitudes(self)
-        advance_lifecycle(self)
-        word_of_mouth_phase(self, u)
+        customer_phases(self, u)  # churn and returns, adoption, encounters, attitudes,
+        #                           lifecycle, word of mouth (relsim.phases.week)
         self.policies.count_down(self.customers)
         self.policies.call("end_week")
         metrics_module.update(self)

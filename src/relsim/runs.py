@@ -123,10 +123,10 @@ def run_many(runs: Sequence[tuple[ModelConfig, int, int]], *,
              tables: Collection[str] | None = None) -> list[RunResult]:
     """:func:`run_one` of each ``(config, seed, replication)``, with the same results, in
     order.  Short runs that can share a stack (:func:`relsim.stack.stacks`: replications of
-    a configuration, or configurations differing only in what a run's set-up reads) are
-    advanced together (:class:`relsim.stack.Stack`), several times faster than one by
-    one."""
-    from relsim.stack import Stack, stacks
+    a configuration, or configurations that differ in the weekly parameters, the firms'
+    offers or what a run's set-up reads) are advanced together
+    (:func:`relsim.stack.run_stacked`), several times faster than one by one."""
+    from relsim.stack import run_stacked, stacks
 
     results: list[RunResult | None] = [None] * len(runs)
     for chunk in stacks([config for config, _, _ in runs]):
@@ -134,7 +134,7 @@ def run_many(runs: Sequence[tuple[ModelConfig, int, int]], *,
             config, seed, replication = runs[chunk[0]]
             results[chunk[0]] = run_one(config, seed, replication, tables=tables)
             continue
-        models = Stack([RelationshipModel(runs[k][0], rng=runs[k][1]) for k in chunk]).run()
+        models = run_stacked([runs[k][0] for k in chunk], [runs[k][1] for k in chunk])
         for k, model in zip(chunk, models):
             results[k] = _finished(model, runs[k][1], runs[k][2], tables)
     return results

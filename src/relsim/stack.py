@@ -51,13 +51,8 @@ from relsim.firms import Firm
 from relsim.model import RelationshipModel
 from relsim.network import SocialNetwork
 from relsim.phases import accounts, relationships
-from relsim.phases.adoption import adopt
-from relsim.phases.attitudes import update_attitudes
-from relsim.phases.churn_and_return import churn_and_return
-from relsim.phases.encounters import encounters
-from relsim.phases.lifecycle import advance_lifecycle
 from relsim.phases.listening import Listening
-from relsim.phases.word_of_mouth import word_of_mouth_phase
+from relsim.phases.week import customer_phases
 
 MAX_CUSTOMERS = 16_000
 """Customers per stack: beyond a few thousand customers a week's cost grows with them, so
@@ -150,7 +145,7 @@ class _Block:
 
     @property
     def policy_columns(self) -> dict[str, np.ndarray]:
-        """None: stacked runs have no policies."""
+        """Empty: stacked runs have no policies."""
         return {}
 
     def column(self, name: str) -> np.ndarray | None:
@@ -331,14 +326,7 @@ class Stack:
         self.events = empty_events(self.customers.n)
         for member in self.members:
             member.records.before_step(member)
-        # the customer phases of RelationshipModel.step, in its order (kept there, where a
-        # reader of the model looks; tests/test_stack.py fails if the two part)
-        churn_and_return(self, u)
-        adopt(self, u)
-        encounters(self, u)
-        update_attitudes(self)
-        advance_lifecycle(self)
-        word_of_mouth_phase(self, u)
+        customer_phases(self, u)
         per_firm = metrics_module.firm_metrics(self, len(self.members))
         for run, (member, lo, hi) in enumerate(self.blocks()):
             member.week_switching_cost = self.week_switching_cost[lo:hi]
@@ -367,6 +355,6 @@ def run_stacked(config: ModelConfig | Sequence[ModelConfig], seeds: Sequence[int
                 ) -> list[RelationshipModel]:
     """Finished models, one per seed (of ``config``, or of each configuration), as one
     stack: identical to ``RelationshipModel(config, rng=seed).run()`` each."""
-    configs = [config] * len(seeds) if isinstance(config, ModelConfig) else list(config)
+    configs = [config] * len(seeds) if isinstance(config, ModelConfig) else config
     return Stack([RelationshipModel(c, rng=seed) for c, seed in zip(configs, seeds,
                                                                     strict=True)]).run()

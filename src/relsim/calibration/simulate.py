@@ -73,8 +73,9 @@ def simulate_runs(table: str, runs: list[tuple[ModelConfig, int, int]], args: tu
     (:func:`relsim.runs.run_many`: runs that can share a stack advance together), reduced
     from its ``table`` by :func:`cohort_counts` (``relationships``) or
     :func:`series_counts` (``firms``) with ``args`` (a pure, picklable task function)."""
+    results = run_many(runs, tables=(table,))
     if table == "firms":
-        return [series_counts(r.firms, *args) for r in run_many(runs, tables=(table,))]
+        return [series_counts(r.firms, *args) for r in results]
     firm, first, last, ages = args
     return [cohort_counts(r.relationships, firm, first, last, np.asarray(ages))
-            for r in run_many(runs, tables=(table,))]
+            for r in results]

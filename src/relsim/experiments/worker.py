@@ -5,7 +5,7 @@ replication, run in every arm.  Replication ``r`` runs with
 ``relsim.runs.replication_seed(seed, r)`` at every point and in every arm (common
 random numbers), so a unit's numbers do not depend on which batch, worker or
 backend ran it.  The runs go to :func:`relsim.runs.run_many` (each as
-:func:`relsim.runs.run_one` would run it, runs of one configuration advanced together),
+:func:`relsim.runs.run_one` would run it, runs that can share a stack advanced together),
 building only the two tables the outcomes read (:data:`OUTCOME_TABLES`); their outcomes
 are computed here, in the worker, by :func:`relsim.report.outcomes.replication_outcomes` (the
 report's own definitions), and only the outcome rows of the experiment's firms
@@ -79,8 +79,8 @@ def _run_many():
 def run_batch(task: Task) -> pd.DataFrame:
     """Run every unit of ``task`` in every arm; return the outcome rows of its firms (columns
     point, arm, replication, seed, firm, then the outcomes), in unit and arm order.  The
-    batch's runs go to :func:`relsim.runs.run_many` together, so runs of one configuration
-    (a point's replications) are advanced as one stack."""
+    batch's runs go to :func:`relsim.runs.run_many` together, so runs that can share a stack
+    (a point's replications, points over stackable parameters) advance as one."""
     from relsim.runs import replication_seed
 
     configs_at: dict[int, dict[str, ModelConfig]] = {}

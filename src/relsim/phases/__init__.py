@@ -1,7 +1,8 @@
 """The phases of a week, in step order, each a function of the model's state.
 
 :meth:`relsim.model.RelationshipModel.step` calls them in this order (ODD 3,
-process overview): firms act (policies), then
+process overview), through :func:`relsim.phases.week.customer_phases`: firms act
+(policies), then
 
 1. :func:`~relsim.phases.churn_and_return.churn_and_return` -- churn, switching, win-back;
 2. :func:`~relsim.phases.adoption.adopt` -- Bass adoption and advertising reach;
